@@ -1,0 +1,18 @@
+// Writes every generated file from its single source of truth. Each file's test fails when it drifts.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { renderMetricsMarkdown } from '@actions-gateway/metrics';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+const generated: ReadonlyArray<{ path: string; render: () => string }> = [
+  { path: 'docs/metrics.md', render: renderMetricsMarkdown },
+];
+
+for (const { path, render } of generated) {
+  const target = join(root, path);
+  mkdirSync(dirname(target), { recursive: true });
+  writeFileSync(target, render());
+  console.log(`wrote ${path}`);
+}
