@@ -1,0 +1,90 @@
+// Runs the runner worker: `<worker> spawnclient 3 4` with the job on fd 3, fd 4 drained, stdout/stderr
+// shared; relays SIGTERM/SIGINT and enforces the grace period.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { constants } from 'node:os';
+import type { Readable, Writable } from 'node:stream';
+import type { Logger } from 'pino';
+import { WrapperError } from './errors.js';
+import { frameNewJobRequest } from './framing.js';
+
+/** How the runner worker ended. */
+export interface WorkerOutcome {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  /** True when the wrapper had to SIGKILL it after the grace period. */
+  readonly killedAfterGrace: boolean;
+}
+
+/** The wrapper's exit code for an outcome: the child's code, or 128 + the signal number. */
+export function exitCodeFor(outcome: Pick<WorkerOutcome, 'code' | 'signal'>): number {
+  if (outcome.code !== null) return outcome.code;
+  if (outcome.signal !== null) return 128 + (constants.signals[outcome.signal] ?? 0);
+  return 1;
+}
+
+/** What {@link startWorker} needs. */
+export interface StartWorkerOptions {
+  readonly workerPath: string;
+  readonly payload: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly graceMs: number;
+  readonly logger: Logger;
+}
+
+/** A started runner worker. */
+export interface RunningWorker {
+  readonly pid: number | undefined;
+  /** Relays a termination signal; the first one starts the grace period, after which it is SIGKILLed. */
+  terminate(signal: NodeJS.Signals): void;
+  /** Resolves when it exits; rejects with a WrapperError when it could not be started. */
+  readonly outcome: Promise<WorkerOutcome>;
+}
+
+const isRunning = (child: ChildProcess): boolean => child.exitCode === null && child.signalCode === null;
+
+/** Starts the runner worker and sends it the job. */
+export function startWorker(options: StartWorkerOptions): RunningWorker {
+  const { workerPath, payload, env, graceMs, logger } = options;
+  const child = spawn(workerPath, ['spawnclient', '3', '4'], {
+    env,
+    stdio: ['ignore', 'inherit', 'inherit', 'pipe', 'pipe'],
+  });
+  let graceTimer: NodeJS.Timeout | undefined;
+  let killedAfterGrace = false;
+
+  const outcome = new Promise<WorkerOutcome>((resolve, reject) => {
+    child.once('error', (err: NodeJS.ErrnoException) => {
+      if (graceTimer) clearTimeout(graceTimer);
+      reject(new WrapperError(`cannot start runner worker "${workerPath}" (RUNNER_WORKER_PATH): ${err.code ?? err.message}`));
+    });
+    child.once('exit', (code, signal) => {
+      if (graceTimer) clearTimeout(graceTimer);
+      resolve({ code, signal, killedAfterGrace });
+    });
+  });
+
+  const input = child.stdio[3] as Writable | null;
+  const output = child.stdio[4] as Readable | null;
+  // The worker may exit before reading the job; a failed write is its problem to report, not a wrapper error.
+  input?.on('error', (err: NodeJS.ErrnoException) => logger.warn({ code: err.code }, 'could not send the job to the runner worker'));
+  output?.on('error', () => undefined);
+  output?.resume();
+  if (child.pid !== undefined) input?.end(frameNewJobRequest(payload));
+
+  return {
+    pid: child.pid,
+    outcome,
+    terminate(signal) {
+      if (!isRunning(child)) return;
+      logger.info({ signal, pid: child.pid, graceSeconds: graceMs / 1000 }, 'relaying signal to the runner worker');
+      child.kill(signal);
+      if (graceTimer !== undefined) return;
+      graceTimer = setTimeout(() => {
+        if (!isRunning(child)) return;
+        killedAfterGrace = true;
+        logger.warn({ pid: child.pid, graceSeconds: graceMs / 1000 }, 'runner worker still running after the grace period; sending SIGKILL');
+        child.kill('SIGKILL');
+      }, graceMs);
+    },
+  };
+}
