@@ -16,6 +16,6 @@ export type { RunnerFileName, StagedJob } from './staged-job.js';
 export { writeRunnerFiles } from './runner-files.js';
 export { buildCaTrust, systemBundlePaths } from './ca-bundle.js';
 export type { CaTrust } from './ca-bundle.js';
-export { frameNewJobRequest, frameWorkerMessage, WorkerMessageType } from './framing.js';
-export { exitCodeFor, startWorker } from './run-worker.js';
+export { frameNewJobRequest, frameWorkerMessage, maxWorkerMessageBytes, WorkerMessageType } from './framing.js';
+export { exitCodeFor, runnerWorkerResults, startWorker } from './run-worker.js';
 export type { RunningWorker, StartWorkerOptions, WorkerOutcome } from './run-worker.js';

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WrapperError } from './errors.js';
+import { maxWorkerMessageBytes } from './framing.js';
 
 /** The runner files a JIT config may carry; anything else in it is ignored. */
 export const runnerFileNames = ['.runner', '.credentials', '.credentials_rsaparams'] as const;
@@ -76,6 +77,12 @@ export function readStagedJob(dir: string): StagedJob {
   const payload = readOptional(payloadPath);
   if (payload === undefined) throw new WrapperError(`job payload ${payloadPath} is missing`);
   if (payload.trim() === '') throw new WrapperError(`job payload ${payloadPath} is empty`);
+  const messageBytes = Buffer.byteLength(payload, 'utf16le');
+  if (messageBytes > maxWorkerMessageBytes) {
+    throw new WrapperError(
+      `job payload ${payloadPath} is ${messageBytes} bytes as UTF-16, over the runner worker's ${maxWorkerMessageBytes}-byte message limit`,
+    );
+  }
 
   const planId = readOptional(join(dir, 'plan-id'))?.trim() || undefined;
 

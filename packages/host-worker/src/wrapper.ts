@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { buildCaTrust } from './ca-bundle.js';
 import type { WrapperConfig } from './config.js';
 import { WrapperError } from './errors.js';
-import { exitCodeFor, startWorker, type RunningWorker } from './run-worker.js';
+import { exitCodeFor, runnerWorkerResults, startWorker, type RunningWorker } from './run-worker.js';
 import { writeRunnerFiles } from './runner-files.js';
 import { readStagedJob } from './staged-job.js';
 
@@ -78,7 +78,13 @@ export async function runWrapper(config: WrapperConfig, options: RunWrapperOptio
     log.info({ pid: worker.pid, worker: config.workerPath }, 'runner worker started');
     const outcome = await worker.outcome;
     const exitCode = exitCodeFor(outcome);
-    const fields = { exitCode, signal: outcome.signal, durationMs: Date.now() - started };
+    const fields = {
+      exitCode,
+      workerExitCode: outcome.code,
+      ...(outcome.code !== null && runnerWorkerResults[outcome.code] ? { result: runnerWorkerResults[outcome.code] } : {}),
+      signal: outcome.signal,
+      durationMs: Date.now() - started,
+    };
     if (outcome.killedAfterGrace) log.error(fields, 'runner worker killed after the grace period');
     else log.info(fields, 'runner worker exited');
     return exitCode;

@@ -1,6 +1,14 @@
 // The wrapper's pure parts: framing, JIT-config decoding, configuration and exit-code mapping.
 import { describe, expect, it } from 'vitest';
-import { decodeJitConfig, exitCodeFor, frameNewJobRequest, readWrapperConfig, WrapperError } from '../src/index.js';
+import {
+  decodeJitConfig,
+  exitCodeFor,
+  frameNewJobRequest,
+  frameWorkerMessage,
+  readWrapperConfig,
+  WorkerMessageType,
+  WrapperError,
+} from '../src/index.js';
 import { encodeJitConfig, runnerFiles } from './support.js';
 
 describe('frameNewJobRequest', () => {
@@ -11,6 +19,12 @@ describe('frameNewJobRequest', () => {
     expect(frame.length - 8).toBe(2 * '{"a":"é𝄞"}'.length);
     expect(frame.subarray(8).toString('utf16le')).toBe('{"a":"é𝄞"}');
     expect([...frame.subarray(0, 10)]).toEqual([1, 0, 0, 0, 22, 0, 0, 0, 0x7b, 0]);
+  });
+});
+
+describe('frameWorkerMessage', () => {
+  it('frames an empty shutdown message as a bare header', () => {
+    expect([...frameWorkerMessage(WorkerMessageType.OperatingSystemShutdown, '')]).toEqual([4, 0, 0, 0, 0, 0, 0, 0]);
   });
 });
 
@@ -57,9 +71,12 @@ describe('readWrapperConfig', () => {
 });
 
 describe('exitCodeFor', () => {
-  it('is the code, or 128 + the signal number', () => {
+  it('is the code (Runner.Worker’s success codes 100/101 as 0), or 128 + the signal number', () => {
     expect(exitCodeFor({ code: 0, signal: null })).toBe(0);
     expect(exitCodeFor({ code: 42, signal: null })).toBe(42);
+    expect(exitCodeFor({ code: 100, signal: null })).toBe(0);
+    expect(exitCodeFor({ code: 101, signal: null })).toBe(0);
+    expect(exitCodeFor({ code: 103, signal: null })).toBe(103);
     expect(exitCodeFor({ code: null, signal: 'SIGKILL' })).toBe(137);
     expect(exitCodeFor({ code: null, signal: 'SIGTERM' })).toBe(143);
   });

@@ -78,11 +78,20 @@ describe('worker-wrapper', () => {
   });
 
   it('maps the worker’s exit code and death by signal to its own exit code', async () => {
-    const failing = stage(fullJob({ exitCode: 3 }));
-    const signalled = stage(fullJob({ signalSelf: 'SIGUSR2' }));
-    const [failed, killed] = await Promise.all([startWrapper(failing).exit, startWrapper(signalled).exit]);
-    expect(failed).toEqual({ code: 3, signal: null });
-    expect(killed).toEqual({ code: 128 + 12, signal: null });
+    const cases = [
+      { script: { exitCode: 3 }, code: 3 },
+      { script: { signalSelf: 'SIGUSR2' }, code: 128 + 12 },
+      { script: { exitCode: 100 }, code: 0, result: 'Succeeded' },
+      { script: { exitCode: 101 }, code: 0, result: 'SucceededWithIssues' },
+      { script: { exitCode: 102 }, code: 102, result: 'Failed' },
+    ];
+    const runs = cases.map((c) => startWrapper(stage(fullJob(c.script))));
+    const exits = await Promise.all(runs.map((r) => r.exit));
+    expect(exits.map((e) => e.code)).toEqual(cases.map((c) => c.code));
+    const last = runs.map((r) => r.logs().at(-1));
+    expect(last[2]).toMatchObject({ exitCode: 0, workerExitCode: 100, result: 'Succeeded' });
+    expect(last[4]).toMatchObject({ exitCode: 102, workerExitCode: 102, result: 'Failed' });
+    expect(last[1]).toMatchObject({ exitCode: 140, workerExitCode: null, signal: 'SIGUSR2' });
   });
 
   it('relays SIGTERM and exits with the worker’s code when it stops within the grace period', async () => {
@@ -91,6 +100,8 @@ describe('worker-wrapper', () => {
     const [, pid] = await run.waitForStdout(/fake-runner-worker ready pid=(\d+)/);
     run.kill('SIGTERM');
     expect(await run.exit).toEqual({ code: 0, signal: null });
+    // The shutdown message Runner.Listener would send (OperatingSystemShutdown), then the signal.
+    expect(run.stdout).toContain('fake-runner-worker got message 4');
     expect(run.stdout).toContain('fake-runner-worker got SIGTERM');
     expect(isAlive(Number(pid))).toBe(false);
     const logs = expectCleanLogs(run);
@@ -107,6 +118,7 @@ describe('worker-wrapper', () => {
     first.kill('SIGINT');
     second.kill('SIGTERM');
     expect(await first.exit).toEqual({ code: 5, signal: null });
+    expect(first.stdout).toContain('fake-runner-worker got message 3'); // RunnerShutdown
     expect(first.stdout).toContain('fake-runner-worker got SIGINT');
     expect(await second.exit).toEqual({ code: 143, signal: null });
   });
@@ -153,11 +165,15 @@ describe('worker-wrapper', () => {
       return logs.filter((l) => l.level === 'error').map((l) => String(l.msg));
     };
 
-    it('exits 1 naming the file when the payload is missing or empty', async () => {
+    it('exits 1 naming the file when the payload is missing, empty or over the runner’s message limit', async () => {
       const missing = stage({ jitconfig: encodeJitConfig(runnerFiles) });
       expect(await failure(missing)).toEqual([`job payload ${join(missing.payloadDir, 'payload')} is missing`]);
       const empty = stage({ payload: ' \n', jitconfig: encodeJitConfig(runnerFiles) });
       expect(await failure(empty)).toEqual([`job payload ${join(empty.payloadDir, 'payload')} is empty`]);
+      const huge = stage({ payload: 'x'.repeat(25_000_001), jitconfig: encodeJitConfig(runnerFiles) });
+      expect(await failure(huge)).toEqual([
+        `job payload ${join(huge.payloadDir, 'payload')} is 50000002 bytes as UTF-16, over the runner worker's 50000000-byte message limit`,
+      ]);
     });
 
     it('exits 1 naming the file when the jitconfig does not decode, without logging it', async () => {
