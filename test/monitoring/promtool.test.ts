@@ -11,6 +11,12 @@ const unitTestFiles = readdirSync(join(monitoringDir, 'tests'))
   .map((f) => join('deploy/monitoring/tests', f));
 
 describe('promtool', () => {
+  it('fails with a clear message, never skips, when promtool is missing', () => {
+    expect(() => promtool(['--version'], '/nonexistent/promtool')).toThrow(
+      /promtool not found at \/nonexistent\/promtool: install Debian's "prometheus" package/,
+    );
+  });
+
   it.each(['alerts.yaml', 'recording-rules.yaml'])('check rules passes on %s', (file) => {
     const result = promtool(['check', 'rules', join('deploy/monitoring', file)]);
     expect(result.output).toContain('SUCCESS');

@@ -2,25 +2,28 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 export const monitoringDir = join(root, 'deploy', 'monitoring');
 
-/** promtool from `PROMTOOL`, else Debian's `prometheus` package location (what CI installs). */
-export const promtoolPath = process.env.PROMTOOL ?? '/usr/bin/promtool';
+/** promtool from `PROMTOOL`, else Debian's `prometheus` package location (what CI installs), else PATH. */
+export const promtoolPath =
+  process.env.PROMTOOL ??
+  ['/usr/bin', ...(process.env.PATH ?? '').split(delimiter)].map((dir) => join(dir, 'promtool')).find((p) => existsSync(p)) ??
+  '/usr/bin/promtool';
 
 /** Runs promtool; throws (failing the test, never skipping it) when promtool is not installed. */
-export function promtool(args: readonly string[]): { status: number; output: string } {
-  if (!existsSync(promtoolPath)) {
+export function promtool(args: readonly string[], path: string = promtoolPath): { status: number; output: string } {
+  if (!existsSync(path)) {
     throw new Error(
-      `promtool not found at ${promtoolPath}: install Debian's "prometheus" package (apt-get install prometheus) ` +
+      `promtool not found at ${path}: install Debian's "prometheus" package (apt-get install prometheus) ` +
         'or set PROMTOOL to its path. The monitoring rules cannot be checked without it.',
     );
   }
-  const result = spawnSync(promtoolPath, [...args], { cwd: root, encoding: 'utf8' });
+  const result = spawnSync(path, [...args], { cwd: root, encoding: 'utf8' });
   if (result.error) throw result.error;
   return { status: result.status ?? 1, output: `${result.stdout}${result.stderr}` };
 }
