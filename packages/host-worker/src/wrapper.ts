@@ -67,11 +67,14 @@ export async function runWrapper(config: WrapperConfig, options: RunWrapperOptio
       return signalExitCode(earlySignal);
     }
 
+    const env = { ...(options.env ?? process.env), ...trust?.env };
+    // Names only: values may be anything the pod template set.
+    log.debug({ envNames: Object.keys(env).sort(), runnerHome: config.runnerHome }, 'runner worker environment');
     const started = Date.now();
     worker = startWorker({
       workerPath: config.workerPath,
       payload: job.payload,
-      env: { ...(options.env ?? process.env), ...trust?.env },
+      env,
       graceMs: config.graceMs,
       logger: log,
     });

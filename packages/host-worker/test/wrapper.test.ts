@@ -74,6 +74,9 @@ describe('worker-wrapper', () => {
 
     const logs = expectCleanLogs(run);
     expect(logs.find((l) => l.msg === 'staged job read')).toMatchObject({ planId: 'plan-123', level: 'info' });
+    const debug = logs.find((l) => l.level === 'debug');
+    expect(debug).toMatchObject({ msg: 'runner worker environment', runnerHome: ws.runnerHome });
+    expect(debug?.envNames).toContain('PAYLOAD_SECRET_PATH');
     expect(logs.at(-1)).toMatchObject({ msg: 'runner worker exited', exitCode: 0, signal: null });
   });
 
@@ -213,6 +216,7 @@ describe('worker-wrapper', () => {
       const warnings = expectCleanLogs(run)
         .filter((l) => l.level === 'warn')
         .map((l) => String(l.msg));
+      expect(run.logs().filter((l) => l.level === 'debug')).toEqual([]);
       expect(warnings).toEqual([
         'LOG_LEVEL="verbose" is not one of info, debug; using info',
         'WORKER_GRACE_SECONDS="soon" is not a non-negative number of seconds; using 25',
