@@ -79,7 +79,12 @@ export function startWorker(options: StartWorkerOptions): RunningWorker {
   const output = child.stdio[4] as Readable | null;
 
   const outcome = new Promise<WorkerOutcome>((resolve, reject) => {
-    child.once('error', (err: NodeJS.ErrnoException) => {
+    // `error` is also emitted later when a signal cannot be delivered; only a spawn failure ends the run.
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      if (child.pid !== undefined) {
+        logger.warn({ code: err.code }, 'runner worker process error');
+        return;
+      }
       if (graceTimer) clearTimeout(graceTimer);
       reject(new WrapperError(`cannot start runner worker "${workerPath}" (RUNNER_WORKER_PATH): ${err.code ?? err.message}`));
     });
