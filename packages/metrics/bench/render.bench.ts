@@ -1,6 +1,7 @@
 // Time to render /metrics with 200 runner groups × every label combination the controller metrics allow,
-// beside the same render of a registry that holds the same metrics but no series.
-import { createMetrics, metricCatalogue } from '@actions-gateway/metrics';
+// with the package's exposition writer (what the hosts serve), beside prom-client's own registry.metrics()
+// on the same registry and the writer on a registry that holds the same metrics but no series.
+import { createMetrics, metricCatalogue, renderExposition } from '@actions-gateway/metrics';
 import { writeBenchResult, median, percentile } from '../../../scripts/bench-support.js';
 
 const RUNNER_GROUPS = 200;
@@ -51,21 +52,30 @@ async function timeRenders(render: () => Promise<string>): Promise<{ samples: nu
 
 const full = populated();
 const empty = createMetrics('controller');
-const fullRun = await timeRenders(() => full.registry.metrics());
-const emptyRun = await timeRenders(() => empty.registry.metrics());
+if ((await renderExposition(full.registry)) !== (await full.registry.metrics())) {
+  throw new Error('renderExposition differs from prom-client on the bench registry');
+}
+const promClientRun = await timeRenders(() => full.registry.metrics());
+const fullRun = await timeRenders(() => renderExposition(full.registry));
+const emptyRun = await timeRenders(() => renderExposition(empty.registry));
 const result = {
   runnerGroups: RUNNER_GROUPS,
   series: (await full.registry.getMetricsAsJSON()).reduce((n, m) => n + m.values.length, 0),
   bytes: fullRun.bytes,
   medianMs: median(fullRun.samples),
   p99Ms: percentile(fullRun.samples, 0.99),
+  promClientMedianMs: median(promClientRun.samples),
+  promClientP99Ms: percentile(promClientRun.samples, 0.99),
+  speedupOverPromClient: median(promClientRun.samples) / median(fullRun.samples),
   emptyMedianMs: median(emptyRun.samples),
   ratioToEmpty: median(fullRun.samples) / median(emptyRun.samples),
   goalMedianMs: 10,
 };
 console.log(
   `/metrics render, ${RUNNER_GROUPS} runner groups (${result.series} series, ${(result.bytes / 1024).toFixed(0)} KiB): ` +
-    `median ${result.medianMs.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms | empty registry: median ${result.emptyMedianMs.toFixed(3)} ms ` +
-    `| ratio ${result.ratioToEmpty.toFixed(0)}× | goal ≤ ${result.goalMedianMs} ms: ${result.medianMs <= result.goalMedianMs ? 'met' : 'MISSED'}`,
+    `renderExposition median ${result.medianMs.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms ` +
+    `| prom-client registry.metrics() median ${result.promClientMedianMs.toFixed(2)} ms (${result.speedupOverPromClient.toFixed(1)}× slower) ` +
+    `| empty registry: median ${result.emptyMedianMs.toFixed(3)} ms (ratio ${result.ratioToEmpty.toFixed(0)}×) ` +
+    `| goal ≤ ${result.goalMedianMs} ms: ${result.medianMs <= result.goalMedianMs ? 'met' : 'MISSED'}`,
 );
 writeBenchResult('metrics-render', result);

@@ -16,3 +16,4 @@ export type {
 } from './catalogue.js';
 export type { CounterHandle, GaugeHandle, HandleOf, HistogramHandle, LabelsOf } from './handles.js';
 export { renderMetricsMarkdown } from './markdown.js';
+export { renderExposition } from './exposition.js';
