@@ -44,6 +44,7 @@ export type {
   PodSpec,
   PodTemplateSpec,
   ResourceRequirements,
+  TemplatePodSpec,
 } from './api/kube-types.js';
 export type { CelRule, DurationBounds, SchemaNode } from './api/schema-types.js';
 export { toCrdSchema } from './api/schema-types.js';
@@ -100,3 +101,10 @@ export {
   managedLabels,
   proxyServiceHost,
 } from './naming/names.js';
+
+// Validation.
+export type { ValidationContext, ValidationResult, ValidationRule, Violation } from './validation/types.js';
+export { DEFAULT_RESERVED_NAMESPACES } from './validation/types.js';
+export { validateActionsGateway, validateRunnerGroup, formatViolations } from './validation/validate.js';
+export { RESERVED_RUNNER_ENV, RESERVED_WORKER_VOLUMES } from './validation/worker-template.js';
+export { securityProfileRank } from './validation/gateway-rules.js';
