@@ -108,3 +108,6 @@ export { DEFAULT_RESERVED_NAMESPACES } from './validation/types.js';
 export { validateActionsGateway, validateRunnerGroup, formatViolations } from './validation/validate.js';
 export { RESERVED_RUNNER_ENV, RESERVED_WORKER_VOLUMES } from './validation/worker-template.js';
 export { securityProfileRank } from './validation/gateway-rules.js';
+
+// CRDs.
+export { actionsGatewayCrd, runnerGroupCrd, crdManifests } from './api/crd.js';
