@@ -4,11 +4,12 @@ import {
   buildControllerNetworkPolicy,
   buildProxyNetworkPolicy,
   buildWorkloadNetworkPolicy,
+  type KubeObject,
 } from '../../src/index.js';
 import { sampleGateway } from './fixtures.js';
 
 type Spec = { podSelector: unknown; policyTypes: string[]; ingress: Array<Record<string, unknown>>; egress: Array<Record<string, unknown>> };
-const spec = (o: { spec?: unknown }): Spec => o.spec as Spec;
+const spec = (o: KubeObject): Spec => o.spec as Spec;
 const cidrs = ['192.30.252.0/22', '2a0a:a440::/29'];
 
 describe('NetworkPolicies', () => {
