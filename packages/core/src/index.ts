@@ -44,7 +44,6 @@ export type {
   PodSpec,
   PodTemplateSpec,
   ResourceRequirements,
-  TemplatePodSpec,
 } from './api/kube-types.js';
 export type { CelRule, DurationBounds, SchemaNode } from './api/schema-types.js';
 export { toCrdSchema } from './api/schema-types.js';
