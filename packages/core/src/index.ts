@@ -68,6 +68,7 @@ export {
   AGC_RESOURCES,
 } from './api/defaults.js';
 export {
+  applyDefaults,
   applySchemaDefaults,
   applyActionsGatewayDefaults,
   applyRunnerGroupDefaults,
