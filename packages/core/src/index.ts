@@ -1,1 +1,152 @@
-export {};
+// The public face of @actions-gateway/core. Explicit named exports only.
+
+// API: group, kinds, types, schemas, defaults, durations, conditions.
+export {
+  API_GROUP,
+  API_VERSION,
+  API_VERSION_V1ALPHA1,
+  ACTIONS_GATEWAY_KIND,
+  RUNNER_GROUP_KIND,
+  API_CATEGORY,
+  ALLOW_PROFILE_DOWNGRADE_ANNOTATION,
+  GMC_FINALIZER,
+  AGENT_POOL_FINALIZER,
+  TENANT_NAMESPACE_LABEL,
+} from './api/group.js';
+export type {
+  ActionsGateway,
+  ActionsGatewaySpec,
+  ActionsGatewayStatus,
+  AcquisitionProtocol,
+  Condition,
+  DefaultedActionsGatewaySpec,
+  DefaultedProxySpec,
+  DefaultedRunnerGroupSpec,
+  GitHubAppRef,
+  PriorityTier,
+  ProxySpec,
+  RunnerGroup,
+  RunnerGroupSpec,
+  RunnerGroupStatus,
+  RunnerGroupTemplate,
+  SecurityProfile,
+  TracingSampler,
+  TracingSpec,
+} from './api/types.js';
+export type {
+  Container,
+  ContainerSecurityContext,
+  EnvVar,
+  KubeObject,
+  ObjectMeta,
+  OwnerReference,
+  PodSecurityContext,
+  PodSpec,
+  PodTemplateSpec,
+  ResourceRequirements,
+} from './api/kube-types.js';
+export type { CelRule, DurationBounds, SchemaNode } from './api/schema-types.js';
+export { toCrdSchema } from './api/schema-types.js';
+export {
+  actionsGatewaySchema,
+  actionsGatewaySpecSchema,
+  MAX_RUNNER_GROUPS,
+  TRACING_SAMPLERS,
+} from './api/actions-gateway-schema.js';
+export {
+  runnerGroupSchema,
+  runnerGroupSpecSchema,
+  runnerGroupTemplateSchema,
+  MAX_PRIORITY_TIERS,
+} from './api/runner-group-schema.js';
+export { podTemplateSchema } from './api/pod-template-schema.js';
+export { DNS_LABEL_PATTERN, DNS_SUBDOMAIN_PATTERN } from './api/schema-parts.js';
+export {
+  ACTIONS_GATEWAY_DEFAULTS,
+  RUNNER_GROUP_DEFAULTS,
+  PROXY_RESOURCE_DEFAULTS,
+  AGC_RESOURCES,
+} from './api/defaults.js';
+export {
+  applyDefaults,
+  applySchemaDefaults,
+  applyActionsGatewayDefaults,
+  applyRunnerGroupDefaults,
+  applyRunnerGroupSpecDefaults,
+} from './api/apply-defaults.js';
+export { parseDuration, tryParseDuration, formatDuration, DurationError, DURATION_PATTERN } from './api/duration.js';
+export {
+  GatewayConditionType,
+  GatewayConditionReason,
+  RunnerGroupConditionType,
+  RunnerGroupConditionReason,
+  GatewayEventReason,
+} from './api/conditions.js';
+export type { ConditionInput } from './api/condition-set.js';
+export { setCondition, findCondition } from './api/condition-set.js';
+
+// Naming.
+export {
+  boundedDnsLabel,
+  boundedLabelValue,
+  runnerGroupObjectName,
+  shortHash,
+  MAX_DNS_LABEL_LENGTH,
+} from './naming/bounded-name.js';
+export {
+  TenantNames,
+  Labels,
+  GITHUB_APP_SECRET_ANNOTATION,
+  PSA_FIELD_MANAGER,
+  managedLabels,
+  proxyServiceHost,
+} from './naming/names.js';
+
+// Validation.
+export type { ValidationContext, ValidationResult, ValidationRule, Violation } from './validation/types.js';
+export { DEFAULT_RESERVED_NAMESPACES } from './validation/types.js';
+export { validateActionsGateway, validateRunnerGroup, formatViolations } from './validation/validate.js';
+export { RESERVED_RUNNER_ENV, RESERVED_WORKER_VOLUMES } from './validation/worker-template.js';
+export { securityProfileRank } from './validation/gateway-rules.js';
+
+// CRDs.
+export { actionsGatewayCrd, runnerGroupCrd, crdManifests } from './api/crd.js';
+
+// Desired state of a gateway (the GMC's builders).
+export type { GatewayBuildInputs, GatewayCertificates, TlsBundle, TlsPair } from './gateway/inputs.js';
+export type { DesiredObject, GatewayDesiredState } from './gateway/desired-state.js';
+export { buildGatewayDesiredState } from './gateway/desired-state.js';
+export { buildServiceAccounts, buildRoleBinding } from './gateway/rbac.js';
+export { buildTlsSecrets } from './gateway/secrets.js';
+export type { ProxyDeploymentOptions } from './gateway/proxy.js';
+export {
+  buildProxyDeployment,
+  buildProxyService,
+  buildProxyPdb,
+  buildProxyHpa,
+  proxyResources,
+  PROXY_CERT_HASH_ANNOTATION,
+} from './gateway/proxy.js';
+export { buildAgcDeployment, buildAgcService, AgcMounts } from './gateway/agc.js';
+export {
+  agcEnv,
+  agcExtraEnvFrom,
+  proxyUrl,
+  AGC_EXTRA_ENV_PREFIX,
+  MANDATORY_NO_PROXY,
+  RUNNER_VERSION,
+} from './gateway/agc-env.js';
+export { tracingEnv, renderResourceAttributes, TRACING_ENV } from './gateway/tracing-env.js';
+export {
+  buildProxyNetworkPolicy,
+  buildWorkloadNetworkPolicy,
+  buildControllerNetworkPolicy,
+} from './gateway/network-policies.js';
+export { buildRunnerGroups, ownedSelector, runnerGroupsToPrune, RUNNER_GROUP_ENTRY_LABEL } from './gateway/runner-groups.js';
+export { psaNamespaceLabels, buildNamespacePsaApply } from './gateway/namespace.js';
+export type { TeardownDelete, TeardownPlan } from './gateway/teardown.js';
+export { buildTeardownPlan } from './gateway/teardown.js';
+export type { GatewayStatusResult, ObservedGateway } from './gateway/status.js';
+export { computeGatewayStatus } from './gateway/status.js';
+export { gatewayOwnerReference } from './gateway/meta.js';
+export { AGC_METRICS_PORT, HEALTH_PORT, PROXY_PORT } from './gateway/ports.js';
