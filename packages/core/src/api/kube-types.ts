@@ -93,10 +93,13 @@ export interface PodSpec {
   [field: string]: unknown;
 }
 
-/** `corev1.PodTemplateSpec`. */
+/** A pod spec as a tenant writes it in a template: `containers` may be omitted (a `runner` is prepended). */
+export type TemplatePodSpec = Omit<PodSpec, 'containers'> & { containers?: Container[] };
+
+/** `corev1.PodTemplateSpec` as a RunnerGroup carries it. */
 export interface PodTemplateSpec {
   metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
-  spec: PodSpec;
+  spec: TemplatePodSpec;
 }
 
 /** A Kubernetes object as core builds it: enough for any client to create or patch. */

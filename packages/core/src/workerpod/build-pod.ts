@@ -66,8 +66,9 @@ function defaultResources(spec: PodSpec): void {
  * `maxWorkerLifetime` at the latest. Template labels and annotations are kept; the AGC's win on conflict.
  */
 export function buildWorkerPod(group: ProvisionerGroup, job: WorkerJob, priorityClassName?: string): Pod {
-  const spec = structuredClone(group.podTemplate.spec);
-  spec.containers ??= [];
+  const templateSpec = structuredClone(group.podTemplate.spec);
+  // TemplatePodSpec only differs from PodSpec by an optional `containers`, filled here.
+  const spec = { ...templateSpec, containers: templateSpec.containers ?? [] } as PodSpec;
   const runner = runnerContainer(spec, group.workerImage);
 
   addVolume(spec, { name: PAYLOAD_VOLUME, secret: { secretName: jobSecretName(job.planId) } });
