@@ -57,6 +57,8 @@ export type ProvisionResult =
   | { readonly kind: 'duplicate'; readonly detail: string }
   | { readonly kind: 'held'; readonly reason: 'ceiling' | 'tier'; readonly detail: string }
   | { readonly kind: 'create_failed'; readonly quotaExhausted: boolean; readonly error: Error }
+  /** A Kubernetes call failed before the pod existed (the job Secret is removed). */
+  | { readonly kind: 'error'; readonly error: Error }
   | { readonly kind: 'stage_failed'; readonly error: Error }
   | { readonly kind: 'abandoned' }
   | { readonly kind: 'aborted' };
@@ -69,15 +71,35 @@ const toMs = (t: KubeTime | undefined): number | undefined => (t === undefined ?
 const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
 
 /** Waits for the pod to be scheduled (observing `pod_creation_latency_seconds`), then to finish. */
-async function waitForPod(ports: ProvisionPorts, group: ProvisionerGroup, job: ProvisionJob, name: string, signal: AbortSignal): Promise<Pod | undefined> {
+async function waitForPod(ports: ProvisionPorts, group: ProvisionerGroup, job: ProvisionJob, name: string, signal: AbortSignal, progress: { scheduled: boolean }): Promise<Pod | undefined> {
+  if (progress.scheduled) return ports.kubernetes.waitForPod(group.namespace, name, isFinished, signal);
   const scheduled = await ports.kubernetes.waitForPod(group.namespace, name, isScheduled, signal);
   const condition = scheduled?.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'True');
+  progress.scheduled = true;
   if ((scheduled && !isFinished(scheduled)) || condition) {
     const at = toMs(condition?.lastTransitionTime) ?? ports.clock.now().getTime();
     ports.metrics.podCreationLatency.observe({ namespace: group.namespace }, Math.max(0, (at - job.acquiredAt.getTime()) / 1000));
   }
   if (isFinished(scheduled)) return scheduled;
   return ports.kubernetes.waitForPod(group.namespace, name, isFinished, signal);
+}
+
+const ABORTED = Symbol('aborted');
+/** Pause before watching again after a failed watch (the pod keeps running meanwhile). */
+const WATCH_RETRY_MS = 5_000;
+
+/** Waits for the pod, watching again after a watch failure; only the caller's abort ends it early. */
+async function waitWithRetry(ports: ProvisionPorts, group: ProvisionerGroup, job: ProvisionJob, name: string, signal: AbortSignal): Promise<Pod | undefined | typeof ABORTED> {
+  const progress = { scheduled: false };
+  for (;;) {
+    try {
+      return await waitForPod(ports, group, job, name, signal, progress);
+    } catch (err) {
+      if (signal.aborted) return ABORTED;
+      ports.logger.warn({ namespace: group.namespace, runner_group: group.name, plan_id: job.planId, pod: name, err }, 'watching the worker pod failed; watching again');
+      if (!(await ports.clock.sleep(WATCH_RETRY_MS, signal))) return ABORTED;
+    }
+  }
 }
 
 /**
@@ -100,7 +122,9 @@ export async function provision(job: ProvisionJob, ports: ProvisionPorts, group:
   } catch (err) {
     root.recordException(asError(err));
     root.setStatus({ code: SpanStatusCode.ERROR, message: asError(err).message });
-    return { kind: 'create_failed', quotaExhausted: false, error: asError(err) };
+    ports.logger.error({ namespace: group.namespace, runner_group: group.name, plan_id: job.planId, err }, 'provisioning failed');
+    await ports.kubernetes.deleteSecret(group.namespace, jobSecretName(job.planId)).catch(() => undefined);
+    return { kind: 'error', error: asError(err) };
   } finally {
     root.end();
   }
@@ -153,14 +177,9 @@ async function provisionIn(root: Span, tracer: Tracer, job: ProvisionJob, ports:
     return { kind: 'create_failed', quotaExhausted: created.kind === 'quota_exhausted', error: created.error };
   }
 
-  let finished: Pod | undefined;
-  try {
-    finished = await T.inChildSpan(tracer, root, T.WAIT_FOR_COMPLETION_SPAN, () => waitForPod(ports, group, job, podName, options.signal ?? new AbortController().signal));
-  } catch (err) {
-    if (options.signal?.aborted) return { kind: 'aborted' };
-    await dropSecret();
-    throw err;
-  }
+  const waitSignal = options.signal ?? new AbortController().signal;
+  const finished = await T.inChildSpan(tracer, root, T.WAIT_FOR_COMPLETION_SPAN, () => waitWithRetry(ports, group, job, podName, waitSignal));
+  if (finished === ABORTED) return { kind: 'aborted' };
   return finish(root, job, ports, group, options, podName, finished, run, dropSecret);
 }
 

@@ -153,3 +153,33 @@ describe('provision: the job-to-pod path', () => {
     expect(h.broker.cancelled).toEqual(['77']);
   });
 });
+
+describe('provision: the API misbehaving', () => {
+  it('watches again after a broken watch, without losing the latency or the pod', async () => {
+    const h = harness();
+    h.kubelet(2_000, 10_000);
+    h.kube.failWatches = 2;
+    const result = await h.clock.runUntil(provision(job(h), h.ports, testGroup()));
+    expect(result).toMatchObject({ kind: 'finished', outcome: { kind: 'succeeded' } });
+    expect(h.logger.lines.filter((l) => l.msg.includes('watching again'))).toHaveLength(2);
+    expect(h.metrics.of('pod_creation_latency_seconds')).toHaveLength(1);
+    expect(h.metrics.of('pod_creation_latency_seconds')[0]?.value).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a failed pod count is a typed error: the Secret is removed, no pod is created', async () => {
+    const h = harness();
+    h.kube.failLists = 1;
+    const result = await h.clock.runUntil(provision(job(h), h.ports, testGroup()));
+    expect(result).toMatchObject({ kind: 'error', error: { message: 'etcdserver: request timed out' } });
+    expect(h.kube.secrets.size + h.kube.pods.size).toBe(0);
+  });
+
+  it('a template without containers gets the runner', async () => {
+    const h = harness();
+    h.kubelet(1_000, 1_000);
+    await h.clock.runUntil(provision(job(h), h.ports, testGroup({ podTemplate: { spec: { nodeSelector: { pool: 'ci' } } } })));
+    const spec = h.kube.pod(podName)?.spec;
+    expect(spec?.containers.map((c) => c.name)).toEqual(['runner']);
+    expect(spec?.['nodeSelector']).toEqual({ pool: 'ci' });
+  });
+});

@@ -27,6 +27,10 @@ export class InMemoryKubernetes implements KubernetesPort {
   onPodCreated?: (pod: Pod) => void;
   /** Refuses creates with an error of the test's choosing. */
   refuseCreate?: (pod: Pod) => Error | undefined;
+  /** The next this-many watches fail (a broken watch connection). */
+  failWatches = 0;
+  /** The next this-many pod lists fail. */
+  failLists = 0;
   #uid = 0;
   #watchers = new Set<() => void>();
 
@@ -109,6 +113,7 @@ export class InMemoryKubernetes implements KubernetesPort {
   }
 
   listPods(ns: string, labels: Readonly<Record<string, string>>): Promise<Pod[]> {
+    if (this.failLists > 0 && this.failLists--) return Promise.reject(new KubernetesApiError(500, 'etcdserver: request timed out'));
     const out = [...this.pods.entries()]
       .filter(([k]) => k.startsWith(`${ns}/`))
       .map(([, p]) => p)
@@ -140,6 +145,7 @@ export class InMemoryKubernetes implements KubernetesPort {
   }
 
   waitForPod(ns: string, name: string, until: (pod: Pod | undefined) => boolean, signal: AbortSignal): Promise<Pod | undefined> {
+    if (this.failWatches > 0 && this.failWatches--) return Promise.reject(new Error('watch connection reset'));
     return new Promise((resolve, reject) => {
       const done = (): void => {
         this.#watchers.delete(check);
