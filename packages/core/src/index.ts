@@ -215,7 +215,7 @@ export {
 export type { WorkerPodJobRef } from './workerpod/pod-job.js';
 export { jobRefOfPod } from './workerpod/pod-job.js';
 export type { JobRunInfo, JobRunLookup, PayloadProblem } from './provisioner/payload.js';
-export { readJobRun } from './provisioner/payload.js';
+export { readJobRun, parseRepository } from './provisioner/payload.js';
 export type { CreatePodResult, QuotaRetryOptions } from './provisioner/quota-retry.js';
 export { createPodWithQuotaRetry } from './provisioner/quota-retry.js';
 export type { RenewLoop, RenewLoopEnd, RenewLoopOptions } from './provisioner/renew-loop.js';
@@ -236,6 +236,8 @@ export type { RerunBudgetStore } from './disruption/budget.js';
 export { InMemoryRerunBudgetStore } from './disruption/budget.js';
 export type { RerunRequest, RerunResult, RerunnerDeps } from './disruption/rerun.js';
 export { DisruptionRerunner, RERUN_WINDOW_MS, RERUN_RETRY_INTERVAL_MS } from './disruption/rerun.js';
+export type { OrphanDecision } from './disruption/orphan.js';
+export { decideOrphanedPod } from './disruption/orphan.js';
 export type { ReapAction, ReapPlan, ReaperSettings } from './reaper/plan.js';
 export { planReaping } from './reaper/plan.js';
 export type { ReaperDeps, ReaperGroup } from './reaper/execute.js';

@@ -18,6 +18,12 @@ export type JobRunLookup = { readonly ok: true; readonly run: JobRunInfo } | { r
 
 const ownerOrRepo = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
+/** Splits `owner/repo`, each part safe in a URL path; undefined for anything else. */
+export function parseRepository(repository: string): { owner: string; repo: string } | undefined {
+  const [owner = '', repo = '', ...rest] = repository.split('/');
+  return rest.length === 0 && ownerOrRepo.test(owner) && ownerOrRepo.test(repo) ? { owner, repo } : undefined;
+}
+
 function variable(vars: unknown, key: string): unknown {
   if (vars === null || typeof vars !== 'object') return undefined;
   const entry = (vars as Record<string, unknown>)[key];
@@ -50,9 +56,7 @@ export function readJobRun(payload: string): JobRunLookup {
   if (typeof repository !== 'string' || repository === '') {
     return { ok: false, problem: 'missing_repository', detail: 'payload has no variables["system.github.repository"]' };
   }
-  const [owner = '', repo = '', ...rest] = repository.split('/');
-  if (rest.length > 0 || !ownerOrRepo.test(owner) || !ownerOrRepo.test(repo)) {
-    return { ok: false, problem: 'invalid_repository', detail: `repository ${JSON.stringify(repository).slice(0, 80)} is not owner/repo` };
-  }
-  return { ok: true, run: { runId, owner, repo } };
+  const parts = parseRepository(repository);
+  if (!parts) return { ok: false, problem: 'invalid_repository', detail: `repository ${JSON.stringify(repository).slice(0, 80)} is not owner/repo` };
+  return { ok: true, run: { runId, ...parts } };
 }
