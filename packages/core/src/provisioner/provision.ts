@@ -8,7 +8,7 @@ import type { KubeTime, Pod } from '../ports/k8s-objects.js';
 import { isConflict, type KubernetesPort } from '../ports/kubernetes.js';
 import type { Logger } from '../ports/logger.js';
 import type { ProvisionerMetrics } from '../ports/metrics.js';
-import { stampAndDeletePod } from '../reaper/delete.js';
+import { countReap, stampAndDeletePod } from '../reaper/delete.js';
 import { buildWorkerPod } from '../workerpod/build-pod.js';
 import type { ProvisionerGroup } from '../workerpod/group.js';
 import { buildJobSecret } from '../workerpod/job-secret.js';
@@ -206,7 +206,7 @@ async function finish(
 
   if (group.completedPodTtlMs === 0 && finished && finished.metadata?.deletionTimestamp === undefined) {
     await stampAndDeletePod(ports.kubernetes, group.namespace, podName, 'completed_ttl', finished.metadata?.uid).then(
-      (deleted) => deleted && ports.metrics.workerPodsReaped.inc({ namespace: group.namespace, runner_group: group.name, reason: 'completed_ttl' }),
+      (deleted) => deleted && countReap(ports.metrics, ports.logger, { namespace: group.namespace, runner_group: group.name, reason: 'completed_ttl' }),
       (err: unknown) => ports.logger.warn({ ...log, err }, 'deleting the completed worker pod failed'),
     );
   }

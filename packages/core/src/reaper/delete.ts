@@ -1,5 +1,6 @@
 import type { KubernetesPort } from '../ports/kubernetes.js';
-import type { ReapReason } from '../ports/metrics.js';
+import type { Logger } from '../ports/logger.js';
+import type { ProvisionerMetrics, ReapReason } from '../ports/metrics.js';
 import { ANNOTATION_DELETION_REASON } from '../workerpod/labels.js';
 
 /**
@@ -20,4 +21,20 @@ export async function stampAndDeletePod(
   await kube.annotatePod(namespace, name, { [ANNOTATION_DELETION_REASON]: reason });
   await kube.deletePod(namespace, name, uid === undefined ? undefined : { uid });
   return true;
+}
+
+/**
+ * Counts a reap. A metrics sink that refuses the labels (e.g. a catalogue without the reason) is logged,
+ * never allowed to break the cleanup around it.
+ */
+export function countReap(
+  metrics: Pick<ProvisionerMetrics, 'workerPodsReaped'>,
+  logger: Logger,
+  labels: { namespace: string; runner_group: string; reason: ReapReason },
+): void {
+  try {
+    metrics.workerPodsReaped.inc(labels);
+  } catch (err) {
+    logger.error({ ...labels, err }, 'worker_pods_reaped_total refused the sample');
+  }
 }

@@ -4,7 +4,7 @@ import type { KubernetesPort } from '../ports/kubernetes.js';
 import type { Logger } from '../ports/logger.js';
 import type { ProvisionerMetrics } from '../ports/metrics.js';
 import { jobRefOfPod, type WorkerPodJobRef } from '../workerpod/pod-job.js';
-import { stampAndDeletePod } from './delete.js';
+import { countReap, stampAndDeletePod } from './delete.js';
 import type { ReapPlan } from './plan.js';
 
 /** What carrying out a reap plan needs. */
@@ -44,7 +44,7 @@ export async function executeReaping(plan: ReapPlan, group: ReaperGroup, deps: R
       }
       if (!(await stampAndDeletePod(deps.kubernetes, group.namespace, action.name, action.reason, action.uid))) continue;
       deleted += 1;
-      deps.metrics.workerPodsReaped.inc({ namespace: group.namespace, runner_group: group.name, reason: action.reason });
+      countReap(deps.metrics, deps.logger, { namespace: group.namespace, runner_group: group.name, reason: action.reason });
       deps.logger.info(fields, 'worker pod reaped');
       if (action.stuckPending) {
         await deps.kubernetes

@@ -85,3 +85,24 @@ describe('the renew loop', () => {
     expect(h.clock.now().getTime() - new Date('2026-03-01T12:00:00Z').getTime()).toBe(5 * 30_000 + 4 * 60_000);
   });
 });
+
+describe('the renew loop with a metrics sink that refuses job_abandoned', () => {
+  it('still cancels and deletes, and logs the refused sample', async () => {
+    const { h } = setup();
+    await withWorkerPod(h);
+    const strict = {
+      ...h.metrics,
+      renewJobErrors: h.metrics.renewJobErrors,
+      workerPodsReaped: {
+        inc: (l: { reason: string }) => {
+          if (l.reason === 'job_abandoned') throw new Error('label "reason" has value "job_abandoned", which is not one of completed_ttl, pending_deadline');
+        },
+      },
+    };
+    h.broker.renewAnswers = [{ kind: 'gone', statusCode: 410 }];
+    const end = await h.clock.runUntil(startRenewLoop({ lease, broker: h.broker, kubernetes: h.kube, clock: h.clock, metrics: strict, logger: h.logger, pod }).ended);
+    expect(end).toMatchObject({ kind: 'abandoned', cause: 'gone' });
+    expect(h.kube.pod(pod.name)).toBeUndefined();
+    expect(h.logger.lines.some((l) => l.msg === 'worker_pods_reaped_total refused the sample')).toBe(true);
+  });
+});
