@@ -66,9 +66,9 @@ function defaultResources(spec: PodSpec): void {
  * `maxWorkerLifetime` at the latest. Template labels and annotations are kept; the AGC's win on conflict.
  */
 export function buildWorkerPod(group: ProvisionerGroup, job: WorkerJob, priorityClassName?: string): Pod {
-  const templateSpec = structuredClone(group.podTemplate.spec);
-  // TemplatePodSpec only differs from PodSpec by an optional `containers`, filled here.
-  const spec = { ...templateSpec, containers: templateSpec.containers ?? [] } as PodSpec;
+  const spec: PodSpec = structuredClone(group.podTemplate.spec);
+  // A template read from JSON may omit `containers`; the runner is prepended below.
+  spec.containers = Array.isArray(spec.containers) ? spec.containers : [];
   const runner = runnerContainer(spec, group.workerImage);
 
   addVolume(spec, { name: PAYLOAD_VOLUME, secret: { secretName: jobSecretName(job.planId) } });
