@@ -38,7 +38,9 @@ describe('disrupted jobs are re-run exactly once', () => {
     const gaps = calls.slice(1).map((c, i) => c.at - calls[i]!.at);
     expect(gaps.every((g) => g === 30_000)).toBe(true);
     expect(calls.length).toBeGreaterThan(1);
-    // the last renew happened before the first rerun call, and none after the pod ended
+    // renewal stopped before the first rerun call, and nothing renews afterwards
+    expect(h.broker.renewTimes.length).toBeGreaterThan(0);
+    expect(Math.max(...h.broker.renewTimes)).toBeLessThan(calls[0]!.at);
     const renewsBefore = h.broker.renewCalls.length;
     await h.clock.advance(10 * 60_000);
     expect(h.broker.renewCalls.length).toBe(renewsBefore);

@@ -11,7 +11,7 @@ export function harness() {
   const clock = new ManualClock();
   const kube = new InMemoryKubernetes(clock);
   const github = new FakeWorkflowRuns(clock);
-  const broker = new FakeBroker();
+  const broker = new FakeBroker(clock);
   const metrics = new RecordingMetrics();
   const logger = new RecordingLogger();
   const budget = new InMemoryRerunBudgetStore();
