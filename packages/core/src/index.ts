@@ -150,3 +150,96 @@ export type { GatewayStatusResult, ObservedGateway } from './gateway/status.js';
 export { computeGatewayStatus } from './gateway/status.js';
 export { gatewayOwnerReference } from './gateway/meta.js';
 export { AGC_METRICS_PORT, HEALTH_PORT, PROXY_PORT } from './gateway/ports.js';
+
+// Provisioner: ports, admission, worker pod, job lifecycle, disruption re-runs, reaper.
+export type { KubernetesPort, KubernetesEvent } from './ports/kubernetes.js';
+export { KubernetesApiError, isQuotaExceeded, isConflict } from './ports/kubernetes.js';
+export type {
+  ContainerStatus,
+  KubeTime,
+  LimitRange,
+  LimitRangeItem,
+  ObservedMeta,
+  Pod,
+  PodCondition,
+  PodStatus,
+  ResourceList,
+  ResourceQuota,
+  Secret,
+} from './ports/k8s-objects.js';
+export type {
+  AcquireOutcome,
+  BrokerCallOutcome,
+  JobBrokerPort,
+  JobConclusion,
+  JobLease,
+  JobMessage,
+  RenewOutcome,
+} from './ports/broker.js';
+export type { RerunOutcome, RunRef, RunStatusOutcome, WorkflowRunsPort } from './ports/github.js';
+export type { Clock } from './ports/clock.js';
+export { systemClock } from './ports/clock.js';
+export type { Logger } from './ports/logger.js';
+export { silentLogger } from './ports/logger.js';
+export type { GroupLabels, ProvisionerMetrics, ReapReason } from './ports/metrics.js';
+export { noopProvisionerMetrics } from './ports/metrics.js';
+export type { NanoQuantity } from './admission/quantity.js';
+export { parseQuantity, formatQuantity, quantityToNumber, QuantityError } from './admission/quantity.js';
+export type { PodResourceNeeds } from './admission/pod-resources.js';
+export { effectiveRequirements, podResourceNeeds } from './admission/pod-resources.js';
+export type { QuotaAssessment } from './admission/quota.js';
+export { assessQuota } from './admission/quota.js';
+export type { CeilingDecision, CeilingSettings } from './admission/ceiling.js';
+export { decideCeiling } from './admission/ceiling.js';
+export type { AdmissionAssessment, AdmissionDecision, AdmissionSnapshot } from './admission/admission.js';
+export { assessAdmission, checkAdmission, readAdmissionSnapshot, isActiveWorkerPod } from './admission/admission.js';
+export type { ProvisionerGroup, WorkerProxySettings } from './workerpod/group.js';
+export { runnerGroupOwnerReference } from './workerpod/group.js';
+export type { WorkerHostSettings } from './workerpod/resolve-group.js';
+export { resolveProvisionerGroup, DEFAULT_WORKER_IMAGE } from './workerpod/resolve-group.js';
+export type { WorkerJob } from './workerpod/build-pod.js';
+export { buildWorkerPod, PAYLOAD_MOUNT_PATH, PROXY_CA_MOUNT_PATH, DEFAULT_WORKER_RESOURCES } from './workerpod/build-pod.js';
+export type { JobSecretContent } from './workerpod/job-secret.js';
+export { buildJobSecret } from './workerpod/job-secret.js';
+export { applySecurityDefaults, DEFAULT_RUNNER_UID } from './workerpod/security.js';
+export { jobSecretName, workerPodName, planIdLabelValue } from './workerpod/names.js';
+export {
+  LABEL_RUN_ID,
+  ANNOTATION_PLAN_ID,
+  ANNOTATION_RUN_ID,
+  ANNOTATION_REPOSITORY,
+  ANNOTATION_DELETION_REASON,
+  runnerGroupLabelValue,
+  workerPodSelector,
+} from './workerpod/labels.js';
+export type { WorkerPodJobRef } from './workerpod/pod-job.js';
+export { jobRefOfPod } from './workerpod/pod-job.js';
+export type { JobRunInfo, JobRunLookup, PayloadProblem } from './provisioner/payload.js';
+export { readJobRun, parseRepository } from './provisioner/payload.js';
+export type { CreatePodResult, QuotaRetryOptions } from './provisioner/quota-retry.js';
+export { createPodWithQuotaRetry } from './provisioner/quota-retry.js';
+export type { RenewLoop, RenewLoopEnd, RenewLoopOptions } from './provisioner/renew-loop.js';
+export { startRenewLoop, RENEW_INTERVAL_MS, RENEW_CALL_TIMEOUT_MS, RENEW_MAX_CONSECUTIVE_FAILURES } from './provisioner/renew-loop.js';
+export type { ProvisionJob, ProvisionOptions, ProvisionPorts, ProvisionResult } from './provisioner/provision.js';
+export { provision } from './provisioner/provision.js';
+export {
+  PROVISION_SPAN,
+  STAGE_JOB_SECRET_SPAN,
+  COUNT_ACTIVE_PODS_SPAN,
+  CREATE_POD_SPAN,
+  WAIT_FOR_COMPLETION_SPAN,
+  ProvisionAttributes,
+} from './provisioner/tracing.js';
+export type { ClassifyContext, DisruptionCause, FinishedPodClass } from './disruption/classify.js';
+export { classifyFinishedPod } from './disruption/classify.js';
+export type { RerunBudgetStore } from './disruption/budget.js';
+export { InMemoryRerunBudgetStore } from './disruption/budget.js';
+export type { RerunRequest, RerunResult, RerunnerDeps } from './disruption/rerun.js';
+export { DisruptionRerunner, RERUN_WINDOW_MS, RERUN_RETRY_INTERVAL_MS } from './disruption/rerun.js';
+export type { OrphanDecision } from './disruption/orphan.js';
+export { decideOrphanedPod } from './disruption/orphan.js';
+export type { ReapAction, ReapPlan, ReaperSettings } from './reaper/plan.js';
+export { planReaping } from './reaper/plan.js';
+export type { ReaperDeps, ReaperGroup } from './reaper/execute.js';
+export { executeReaping, stuckPendingMessage } from './reaper/execute.js';
+export { stampAndDeletePod } from './reaper/delete.js';

@@ -1,0 +1,56 @@
+import type { Pod } from '../ports/k8s-objects.js';
+import { ANNOTATION_DELETION_REASON } from '../workerpod/labels.js';
+
+/** How a platform disruption ended a worker pod. */
+export type DisruptionCause = 'evicted' | 'preempted' | 'drained' | 'deleted' | 'node_lost' | 'vanished';
+
+/** Why a worker pod stopped, and so whether its job may be re-run (only `disrupted` is). A reaped pod's `reason` is its stamped deletion reason. */
+export type FinishedPodClass =
+  | { readonly kind: 'succeeded' }
+  | { readonly kind: 'failed'; readonly detail: string }
+  | { readonly kind: 'cancelled' }
+  | { readonly kind: 'reaped'; readonly reason: string }
+  | { readonly kind: 'disrupted'; readonly cause: DisruptionCause; readonly detail: string };
+
+/** What the caller knows beyond the pod. */
+export interface ClassifyContext {
+  /** The job was cancelled (at GitHub, or by the AGC's renew teardown). */
+  readonly jobCancelled?: boolean;
+  /** The AGC itself deleted the pod (e.g. `completedPodTTL` 0) without stamping a reason. */
+  readonly deletedByAgc?: boolean;
+}
+
+const disruptionTargetCauses: Record<string, DisruptionCause> = {
+  PreemptionByScheduler: 'preempted',
+  EvictionByEvictionAPI: 'drained',
+  TerminationByKubelet: 'evicted',
+  DeletionByTaintManager: 'deleted',
+  DeletionByPodGC: 'deleted',
+};
+
+/**
+ * Classifies a worker pod that stopped (or vanished: `undefined`). A pod the AGC reaped carries the
+ * deletion-reason annotation and is never disrupted; a kubelet eviction (`Evicted`), a `DisruptionTarget`
+ * condition, a deletion the AGC did not cause, a lost node or a vanished pod is a disruption; any other
+ * failure (including `DeadlineExceeded` at `maxWorkerLifetime`) is the job's own.
+ */
+export function classifyFinishedPod(pod: Pod | undefined, context: ClassifyContext = {}): FinishedPodClass {
+  const reaped = pod?.metadata?.annotations?.[ANNOTATION_DELETION_REASON];
+  if (reaped) return { kind: 'reaped', reason: reaped };
+  if (context.jobCancelled) return { kind: 'cancelled' };
+  if (!pod) return context.deletedByAgc ? { kind: 'reaped', reason: 'deleted_by_agc' } : { kind: 'disrupted', cause: 'vanished', detail: 'the worker pod disappeared' };
+  const phase = pod.status?.phase;
+  if (phase === 'Succeeded') return { kind: 'succeeded' };
+  if (pod.status?.reason === 'Evicted') return { kind: 'disrupted', cause: 'evicted', detail: pod.status.message ?? 'evicted by the kubelet' };
+  const target = pod.status?.conditions?.find((c) => c.type === 'DisruptionTarget' && c.status === 'True');
+  if (target) {
+    const cause = disruptionTargetCauses[target.reason ?? ''] ?? 'deleted';
+    return { kind: 'disrupted', cause, detail: `DisruptionTarget ${target.reason ?? ''}: ${target.message ?? ''}`.trim() };
+  }
+  if (pod.metadata?.deletionTimestamp !== undefined && !context.deletedByAgc) {
+    return { kind: 'disrupted', cause: 'deleted', detail: 'the worker pod was deleted by someone other than the AGC' };
+  }
+  if (phase === 'Unknown') return { kind: 'disrupted', cause: 'node_lost', detail: 'the worker pod\'s node stopped reporting' };
+  const reason = pod.status?.reason;
+  return { kind: 'failed', detail: `phase ${phase ?? 'unknown'}${reason ? `, reason ${reason}` : ''}` };
+}

@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { startRenewLoop, type JobLease } from '../../src/index.js';
+import { harness } from './support/harness.js';
+
+const lease: JobLease = { planId: 'plan-9', jobId: 'req-1234', runServiceUrl: 'https://run.example', jobToken: 'job-scoped-token' };
+const pod = { namespace: 'tenant', name: 'runner-linux-plan-9', runnerGroup: 'linux' };
+
+function setup() {
+  const h = harness();
+  const loop = (): ReturnType<typeof startRenewLoop> =>
+    startRenewLoop({ lease, broker: h.broker, kubernetes: h.kube, clock: h.clock, metrics: h.metrics, logger: h.logger, pod });
+  return { h, loop };
+}
+
+async function withWorkerPod(h: ReturnType<typeof harness>): Promise<void> {
+  await h.kube.createPod('tenant', { metadata: { name: pod.name }, spec: { containers: [] } });
+}
+
+describe('the renew loop', () => {
+  it('renews at once, then every 60 s, with the job-scoped token and the job\'s own id', async () => {
+    const { h, loop } = setup();
+    const l = loop();
+    await h.clock.advance(0);
+    expect(h.broker.renewCalls).toHaveLength(1);
+    await h.clock.advance(59_999);
+    expect(h.broker.renewCalls).toHaveLength(1);
+    await h.clock.advance(1);
+    await h.clock.advance(120_000);
+    expect(h.broker.renewCalls).toEqual(Array.from({ length: 4 }, () => ({ jobId: 'req-1234', token: 'job-scoped-token' })));
+    expect(await l.stop()).toEqual({ kind: 'stopped' });
+    await h.clock.advance(600_000);
+    expect(h.broker.renewCalls).toHaveLength(4);
+    expect(l.abandoned.aborted).toBe(false);
+  });
+
+  it.each([404, 410])('a %i cancels the job and deletes its pod, stamped job_abandoned', async (statusCode) => {
+    const { h, loop } = setup();
+    await withWorkerPod(h);
+    let stampedBeforeDelete = false;
+    const del = h.kube.deletePod.bind(h.kube);
+    h.kube.deletePod = (ns, name, o) => {
+      stampedBeforeDelete = h.kube.pod(name)?.metadata?.annotations?.['actions-gateway/deletion-reason'] === 'job_abandoned';
+      return del(ns, name, o);
+    };
+    h.broker.renewAnswers = [{ kind: 'renewed' }, { kind: 'gone', statusCode }];
+    const l = loop();
+    const end = await h.clock.runUntil(l.ended);
+    expect(end).toMatchObject({ kind: 'abandoned', cause: 'gone' });
+    expect(h.clock.now().getTime() - new Date('2026-03-01T12:00:00Z').getTime()).toBe(60_000);
+    expect(h.broker.cancelled).toEqual(['req-1234']);
+    expect(h.kube.pod(pod.name)).toBeUndefined();
+    expect(stampedBeforeDelete).toBe(true);
+    expect(l.abandoned.aborted).toBe(true);
+    expect(h.metrics.of('worker_pods_reaped_total')).toEqual([{ metric: 'worker_pods_reaped_total', labels: { namespace: 'tenant', runner_group: 'linux', reason: 'job_abandoned' }, value: 1 }]);
+  });
+
+  it('5 failures in a row give the job up; each is counted', async () => {
+    const { h, loop } = setup();
+    await withWorkerPod(h);
+    h.broker.renewAnswers = Array.from({ length: 5 }, () => ({ kind: 'error' as const, error: new Error('503') }));
+    const end = await h.clock.runUntil(loop().ended);
+    expect(end).toMatchObject({ kind: 'abandoned', cause: 'failures' });
+    expect(h.metrics.count('renewjob_errors_total', { namespace: 'tenant' })).toBe(5);
+    expect(h.broker.cancelled).toEqual(['req-1234']);
+    expect(h.kube.pod(pod.name)).toBeUndefined();
+  });
+
+  it('failures that are not consecutive do not give the job up', async () => {
+    const { h, loop } = setup();
+    const err = { kind: 'error' as const, error: new Error('503') };
+    h.broker.renewAnswers = [err, err, err, err, { kind: 'renewed' }, err, err, err, err];
+    const l = loop();
+    await h.clock.advance(10 * 60_000);
+    expect(l.abandoned.aborted).toBe(false);
+    expect(h.metrics.count('renewjob_errors_total')).toBe(8);
+    await l.stop();
+  });
+
+  it('a call that never answers fails at its 30 s deadline', async () => {
+    const { h, loop } = setup();
+    h.broker.renewAnswers = ['hang', 'hang', 'hang', 'hang', 'hang'];
+    const end = await h.clock.runUntil(loop().ended);
+    expect(end).toMatchObject({ kind: 'abandoned', cause: 'failures' });
+    // five calls, each 30 s until its deadline, 60 s apart after each answer
+    expect(h.clock.now().getTime() - new Date('2026-03-01T12:00:00Z').getTime()).toBe(5 * 30_000 + 4 * 60_000);
+  });
+});
+
+describe('the renew loop with a metrics sink that refuses job_abandoned', () => {
+  it('still cancels and deletes, and logs the refused sample', async () => {
+    const { h } = setup();
+    await withWorkerPod(h);
+    const strict = {
+      ...h.metrics,
+      renewJobErrors: h.metrics.renewJobErrors,
+      workerPodsReaped: {
+        inc: (l: { reason: string }) => {
+          if (l.reason === 'job_abandoned') throw new Error('label "reason" has value "job_abandoned", which is not one of completed_ttl, pending_deadline');
+        },
+      },
+    };
+    h.broker.renewAnswers = [{ kind: 'gone', statusCode: 410 }];
+    const end = await h.clock.runUntil(startRenewLoop({ lease, broker: h.broker, kubernetes: h.kube, clock: h.clock, metrics: strict, logger: h.logger, pod }).ended);
+    expect(end).toMatchObject({ kind: 'abandoned', cause: 'gone' });
+    expect(h.kube.pod(pod.name)).toBeUndefined();
+    expect(h.logger.lines.some((l) => l.msg === 'worker_pods_reaped_total refused the sample')).toBe(true);
+  });
+});
