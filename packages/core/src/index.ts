@@ -181,7 +181,7 @@ export type { Clock } from './ports/clock.js';
 export { systemClock } from './ports/clock.js';
 export type { Logger } from './ports/logger.js';
 export { silentLogger } from './ports/logger.js';
-export type { GroupLabels, ProvisionerMetrics, ReapReason } from './ports/metrics.js';
+export type { DeletionReason, GroupLabels, ProvisionerMetrics, ReapReason } from './ports/metrics.js';
 export { noopProvisionerMetrics } from './ports/metrics.js';
 export type { NanoQuantity } from './admission/quantity.js';
 export { parseQuantity, formatQuantity, quantityToNumber, QuantityError } from './admission/quantity.js';

@@ -25,11 +25,15 @@ export interface GroupLabels {
   runner_group: string;
 }
 
+/** The `reason` label of `worker_pods_reaped_total`: the reaper's two reasons, as the reference fixes them. */
+export type ReapReason = 'completed_ttl' | 'pending_deadline';
+
 /**
- * Why the AGC deleted a worker pod. Stamped on the pod (annotation) before the delete, and the
- * `reason` label of `worker_pods_reaped_total`. `job_abandoned` is the renew loop's teardown.
+ * Why the AGC deleted a worker pod, stamped on the pod before the delete so the disruption classifier
+ * never re-runs it. `job_abandoned` is the renew loop's teardown: not a reap, so it is not counted as one
+ * (its cause is already counted by `renewjob_errors_total`).
  */
-export type ReapReason = 'completed_ttl' | 'pending_deadline' | 'job_abandoned';
+export type DeletionReason = ReapReason | 'job_abandoned';
 
 /** Metrics that go nowhere. */
 export const noopProvisionerMetrics: ProvisionerMetrics = {

@@ -3,7 +3,7 @@ import type { Clock } from '../ports/clock.js';
 import type { KubernetesPort } from '../ports/kubernetes.js';
 import type { Logger } from '../ports/logger.js';
 import type { ProvisionerMetrics } from '../ports/metrics.js';
-import { countReap, stampAndDeletePod } from '../reaper/delete.js';
+import { stampAndDeletePod } from '../reaper/delete.js';
 
 /** Renew cadence: GitHub's lock lasts about 10 min per renewal. */
 export const RENEW_INTERVAL_MS = 60_000;
@@ -78,11 +78,9 @@ export function startRenewLoop(o: RenewLoopOptions): RenewLoop {
     const cancel = new AbortController();
     const cancelled = await o.broker.cancelJob(o.lease, cancel.signal).catch((err: unknown) => ({ kind: 'error' as const, error: err instanceof Error ? err : new Error(String(err)) }));
     if (cancelled.kind === 'error') o.logger.warn({ ...fields, err: cancelled.error }, 'cancelling the abandoned job failed');
-    const deleted = await stampAndDeletePod(o.kubernetes, o.pod.namespace, o.pod.name, 'job_abandoned').catch((err: unknown) => {
+    await stampAndDeletePod(o.kubernetes, o.pod.namespace, o.pod.name, 'job_abandoned').catch((err: unknown) => {
       o.logger.error({ ...fields, err }, 'deleting the abandoned job\'s worker pod failed');
-      return false;
     });
-    if (deleted) countReap(o.metrics, o.logger, { namespace: o.pod.namespace, runner_group: o.pod.runnerGroup, reason: 'job_abandoned' });
     return { kind: 'abandoned', cause, detail };
   };
 

@@ -1,6 +1,6 @@
 import type { KubernetesPort } from '../ports/kubernetes.js';
 import type { Logger } from '../ports/logger.js';
-import type { ProvisionerMetrics, ReapReason } from '../ports/metrics.js';
+import type { DeletionReason, ProvisionerMetrics, ReapReason } from '../ports/metrics.js';
 import { ANNOTATION_DELETION_REASON } from '../workerpod/labels.js';
 
 /**
@@ -13,7 +13,7 @@ export async function stampAndDeletePod(
   kube: KubernetesPort,
   namespace: string,
   name: string,
-  reason: ReapReason,
+  reason: DeletionReason,
   uid?: string,
 ): Promise<boolean> {
   const pod = await kube.getPod(namespace, name);
