@@ -45,7 +45,9 @@ export class Tunnel {
     });
     to.on('drain', () => from.resume());
     // A FIN from one side becomes a FIN to the other once what it sent is written; the other way stays open.
-    from.on('end', () => to.end());
+    // A client may have sent its FIN with its request head: 'end' was then emitted before the relay began.
+    if (from.readableEnded) to.end();
+    else from.on('end', () => to.end());
     from.on('error', () => this.destroy('error'));
     from.on('close', () => {
       // A socket that closed without both of its directions ending cleanly was reset: take the other down too.

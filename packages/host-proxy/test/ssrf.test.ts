@@ -102,6 +102,7 @@ const table: readonly Row[] = [
   ['github.com:8443', 403, 'port 8443'],
   ['GitHub.COM.:6379', 403, 'port 6379, odd spelling'],
   ['github.com:0', 400, 'port 0'],
+  ['github.com:0443', 400, 'port with a leading zero'],
   ['github.com:65536', 400, 'port out of range'],
   ['github.com:+443', 400, 'signed port'],
   ['github.com', 400, 'no port'],

@@ -69,6 +69,17 @@ describe('a tunnel to an allowed upstream', () => {
     await waitFor(async () => (await valueOf(t.metrics.proxyConnectionsActive)) === 0, 'tunnel close');
   });
 
+  it('carries a FIN the client sent together with its request head', async () => {
+    const t = await proxy();
+    const socket = connect({ host: '127.0.0.1', port: t.proxy.address.port, allowHalfOpen: true });
+    await once(socket, 'connect');
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.end('CONNECT github.com:443 HTTP/1.1\r\n\r\nhi');
+    await once(socket, 'end');
+    expect(Buffer.concat(chunks).toString()).toBe('HTTP/1.1 200 Connection established\r\n\r\nhi');
+  });
+
   it('carries an upstream half-close to the client and keeps the client → upstream direction open', async () => {
     // An upstream that sends a greeting and its FIN at once, then reports what it still receives.
     const received: Buffer[] = [];

@@ -64,7 +64,7 @@ export function parseConnectTarget(target: string): ConnectTarget | undefined {
     host = target.slice(0, colon);
     portText = target.slice(colon + 1);
   }
-  if (!/^[0-9]{1,5}$/.test(portText)) return undefined;
+  if (!/^[1-9][0-9]{0,4}$/.test(portText)) return undefined;
   const port = Number(portText);
   if (port < 1 || port > 65535) return undefined;
   return { host, bracketed, port };
