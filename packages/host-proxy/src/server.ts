@@ -155,37 +155,46 @@ export async function startEgressProxy(config: EgressProxyConfig, deps: EgressPr
       logger.warn({ target, reason: decision.reason, detail: decision.detail }, 'destination refused');
       return sendError(socket, decision.status, decision.reason, linger);
     }
-    const abort = new AbortController();
-    const dialTimer = clock.setTimer(() => abort.abort(), limits.dialTimeoutMs);
-    let upstream: Socket;
-    try {
-      upstream = await dial(
-        { address: decision.address, family: decision.family, port: decision.port, hostname: decision.hostname },
-        abort.signal,
-      );
-    } catch (err) {
+    const failed = (err: unknown): void => {
+      upstream?.removeListener('connect', connected);
+      upstream?.destroy();
       release();
       metrics.proxyDialErrors.inc();
       logger.warn({ target, address: decision.address, err }, 'dial failed');
-      return sendError(socket, 502, 'upstream unavailable', linger);
-    } finally {
+      sendError(socket, 502, 'upstream unavailable', linger);
+    };
+    let upstream: Socket | undefined;
+    try {
+      upstream = dial({ address: decision.address, family: decision.family, port: decision.port, hostname: decision.hostname });
+    } catch (err) {
+      return failed(err);
+    }
+    const dialing = upstream;
+    const dialTimer = clock.setTimer(() => dialing.destroy(new Error('dial timeout')), limits.dialTimeoutMs);
+    const dialError = (err: Error): void => {
       dialTimer.cancel();
-    }
-    if (socket.destroyed || draining) {
-      // The client left (or a drain started) while we dialled: nothing to relay.
-      release();
-      upstream.destroy();
-      if (!socket.destroyed) sendError(socket, 503, 'proxy is shutting down', linger);
-      return;
-    }
-    upstream.setNoDelay(true);
-    socket.write(CONNECTED);
-    metrics.proxyConnections.inc();
-    metrics.proxyConnectionsActive.inc();
-    const tunnel = new Tunnel(socket, upstream, clock.now(), onTunnelFinish);
-    tunnels.add(tunnel);
-    if (logger.isLevelEnabled('debug')) logger.debug({ target, address: decision.address }, 'tunnel opened');
-    tunnel.start(early);
+      failed(err);
+    };
+    const connected = (): void => {
+      dialTimer.cancel();
+      dialing.removeListener('error', dialError);
+      if (socket.destroyed || draining) {
+        // The client left (or a drain started) while we dialled: nothing to relay.
+        release();
+        dialing.destroy();
+        if (!socket.destroyed) sendError(socket, 503, 'proxy is shutting down', linger);
+        return;
+      }
+      socket.write(CONNECTED);
+      metrics.proxyConnections.inc();
+      metrics.proxyConnectionsActive.inc();
+      const tunnel = new Tunnel(socket, dialing, clock.now(), onTunnelFinish);
+      tunnels.add(tunnel);
+      if (logger.isLevelEnabled('debug')) logger.debug({ target, address: decision.address }, 'tunnel opened');
+      tunnel.start(early);
+    };
+    dialing.once('connect', connected);
+    dialing.once('error', dialError);
   };
 
   const onConnection = (socket: Socket): void => {

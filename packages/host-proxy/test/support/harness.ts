@@ -1,7 +1,7 @@
 // Test harness: a fake clock, a loopback echo upstream, a resolver and a dialer that only ever reach
 // 127.0.0.1, a captured logger, and a small CONNECT client. The dialer records any request for an address
 // it was not told about, and `assertNoStrayDials` fails the test on it.
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { Socket, connect, createServer, type Server } from 'node:net';
 import { once } from 'node:events';
 import { createMetrics, type ProxyMetrics } from '@actions-gateway/metrics';
 import {
@@ -88,25 +88,18 @@ export const HANG = -1;
 export function loopbackDialer(routes: Record<string, number>): Dialer & { calls: DialTarget[]; stray: DialTarget[] } {
   const calls: DialTarget[] = [];
   const stray: DialTarget[] = [];
-  const dialer: Dialer = (target, signal) => {
+  const dialer: Dialer = (target) => {
     calls.push(target);
     const port = routes[`${target.address}:${target.port}`];
-    if (port === HANG) {
-      return new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('dial timeout'))));
-    }
+    // A socket that never connects: the dial only ends when the proxy gives up on it.
+    if (port === HANG) return new Socket();
     if (port === undefined) {
       stray.push(target);
-      return Promise.reject(new Error(`test dialer: refusing to dial ${target.address}:${target.port}`));
+      const refused = new Socket();
+      process.nextTick(() => refused.destroy(new Error(`test dialer: refusing to dial ${target.address}:${target.port}`)));
+      return refused;
     }
-    return new Promise((resolve, reject) => {
-      const socket = connect({ host: '127.0.0.1', port, allowHalfOpen: true, noDelay: true });
-      signal.addEventListener('abort', () => {
-        socket.destroy();
-        reject(new Error('dial timeout'));
-      });
-      socket.once('connect', () => resolve(socket));
-      socket.once('error', reject);
-    });
+    return connect({ host: '127.0.0.1', port, allowHalfOpen: true, noDelay: true });
   };
   return Object.assign(dialer, { calls, stray });
 }
