@@ -243,9 +243,26 @@ export async function startEgressProxy(config: EgressProxyConfig, deps: EgressPr
 
   const serverOptions = { allowHalfOpen: true, noDelay: true, pauseOnConnect: false };
   const proxyServer: Server = config.tls
-    ? createTlsServer({ ...serverOptions, cert: config.tls.cert, key: config.tls.key, ALPNProtocols: ['http/1.1'] }, onConnection)
+    ? createTlsServer(
+        // A handshake is part of the request head: the same timeout bounds a client that never finishes it.
+        { ...serverOptions, cert: config.tls.cert, key: config.tls.key, ALPNProtocols: ['http/1.1'], handshakeTimeout: limits.headerTimeoutMs },
+        onConnection,
+      )
     : createTcpServer(serverOptions, onConnection);
-  if (config.tls) proxyServer.on('tlsClientError', (err) => logger.debug({ err }, 'TLS handshake failed'));
+  // Every accepted TCP connection, whatever its stage (TLS handshake, head, lingering error response, tunnel),
+  // so that a drain can close what is left once the tunnels are done.
+  const connections = new Set<Socket>();
+  proxyServer.on('connection', (raw: Socket) => {
+    connections.add(raw);
+    raw.once('close', () => connections.delete(raw));
+  });
+  if (config.tls) {
+    // With a listener, Node leaves the failed socket open (a handshake timeout included): close it here.
+    proxyServer.on('tlsClientError', (err: Error, tlsSocket: Socket) => {
+      logger.debug({ err, remote: tlsSocket.remoteAddress }, 'TLS handshake failed');
+      tlsSocket.destroy();
+    });
+  }
   const healthServer = createHealthServer({ isReady: () => ready && !draining, registry: metrics.registry });
 
   await listen(proxyServer, config.host, config.port);
@@ -276,6 +293,7 @@ export async function startEgressProxy(config: EgressProxyConfig, deps: EgressPr
           done();
         };
       });
+      for (const raw of connections) raw.destroy();
       await closed;
       sweepTimer?.cancel();
       await new Promise<void>((done) => {
