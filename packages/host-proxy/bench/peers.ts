@@ -40,7 +40,8 @@ function stopper(child: ChildProcess): () => Promise<void> {
 
 /** Builds the proxy bin so the bench measures what ships. */
 export function buildProxy(): void {
-  const r = spawnSync('pnpm', ['--filter', '@actions-gateway/proxy', 'build'], { cwd: root, stdio: 'pipe' });
+  // tsup directly (what the package's build script runs), so the bench does not depend on pnpm's own start-up.
+  const r = spawnSync(join(root, 'node_modules', '.bin', 'tsup'), [], { cwd: pkg, stdio: 'pipe' });
   if (r.status !== 0) throw new Error(`build failed: ${r.stderr.toString()}`);
 }
 

@@ -10,32 +10,58 @@ if (!squidInstalled()) {
   process.exit(1);
 }
 
-const WINDOW_S = 5;
+const WINDOW_S = 3;
 const IDLE_TUNNELS = 1_000;
 
 buildProxy();
 const upstream = await startUpstream();
 const ports = [upstream.source, upstream.echo];
-const peers: Record<string, () => Promise<Peer>> = { squid: startSquid, ours: () => startOurs(ports) };
 
-async function withPeer<T>(name: string, run: (peer: Peer) => Promise<T>): Promise<T> {
-  const peer = await peers[name]!();
-  try {
-    return await run(peer);
-  } finally {
-    await peer.stop();
-  }
+// Both peers run at once and each measurement alternates them (squid, ours, then ours, squid), so that the
+// load of a shared machine drifting during the run biases neither side; the two rounds are averaged.
+async function alternate<R>(a: Peer, b: Peer, measure: (p: Peer) => Promise<R>): Promise<[R[], R[]]> {
+  const ra: R[] = [];
+  const rb: R[] = [];
+  ra.push(await measure(a));
+  rb.push(await measure(b));
+  rb.push(await measure(b));
+  ra.push(await measure(a));
+  return [ra, rb];
 }
 
-const results: Record<string, Record<string, unknown>> = {};
+function mean<R extends Record<string, number>>(runs: readonly R[]): R {
+  const out: Record<string, number> = {};
+  for (const key of Object.keys(runs[0]!)) out[key] = runs.reduce((n, r) => n + r[key]!, 0) / runs.length;
+  return out as R;
+}
+
+const results: Record<string, Record<string, unknown>> = { squid: {}, ours: {} };
 try {
-  for (const name of ['squid', 'ours']) {
-    results[name] = await withPeer(name, async (p) => ({
-      throughput1: await throughput(p.port, upstream.source, 1, WINDOW_S, p.pid),
-      throughput64: await throughput(p.port, upstream.source, 64, WINDOW_S, p.pid),
-      setups32: await setups(p.port, upstream.echo, 32, WINDOW_S, p.pid),
-    }));
-    results[name].idle = await withPeer(name, (p) => idleMemory(p.port, upstream.echo, IDLE_TUNNELS, p.pid));
+  const squidPeer = await startSquid();
+  const oursPeer = await startOurs(ports);
+  try {
+    const measurements = {
+      throughput1: (p: Peer) => throughput(p.port, upstream.source, 1, WINDOW_S, p.pid),
+      throughput64: (p: Peer) => throughput(p.port, upstream.source, 64, WINDOW_S, p.pid),
+      setups32: (p: Peer) => setups(p.port, upstream.echo, 32, WINDOW_S, p.pid),
+    };
+    for (const [key, measure] of Object.entries(measurements)) {
+      const [s, o] = await alternate<Record<string, number>>(squidPeer, oursPeer, measure);
+      results.squid![key] = mean(s);
+      results.ours![key] = mean(o);
+    }
+  } finally {
+    await squidPeer.stop();
+    await oursPeer.stop();
+  }
+  // Memory is measured on fresh processes, one at a time.
+  for (const [name, start] of [['squid', startSquid], ['ours', () => startOurs(ports)]] as const) {
+    const peer = await start();
+    try {
+      results[name]!.idle = await idleMemory(peer.port, upstream.echo, IDLE_TUNNELS, peer.pid);
+    } finally {
+      await peer.stop();
+    }
   }
 } finally {
   await upstream.stop();
