@@ -203,6 +203,13 @@ export async function startEgressProxy(config: EgressProxyConfig, deps: EgressPr
       socket.destroy();
       return;
     }
+    // Connections still sending their head are bounded too (by the tunnel limit), so a slowloris flood costs
+    // at most that many sockets for one header timeout each.
+    if (pending.size >= limits.maxTunnels) {
+      logger.debug({ remote: socket.remoteAddress }, 'too many request heads in flight');
+      socket.destroy();
+      return;
+    }
     pending.add(socket);
     let buffered: Buffer | undefined;
     const headerTimer = clock.setTimer(() => refuseHead(socket, 408, 'request head not received in time'), limits.headerTimeoutMs);

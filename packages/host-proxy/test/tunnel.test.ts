@@ -192,6 +192,24 @@ describe('limits', () => {
     for (const s of [b, c, d]) s.socket.destroy();
   });
 
+  it('bounds connections still sending their head by the tunnel limit', async () => {
+    const t = await proxy({ limits: { maxTunnels: 2 } });
+    const open = async () => {
+      const s = connect({ host: '127.0.0.1', port: t.proxy.address.port });
+      s.on('error', () => undefined);
+      await once(s, 'connect');
+      s.write('CONNECT github.com:443 HTTP/1.1\r\n');
+      return s;
+    };
+    // Accepts are handled in arrival order, so both slow heads are pending when the third arrives.
+    const slow = [await open(), await open()];
+    const third = await open();
+    third.resume();
+    await once(third, 'close');
+    expect(t.logs.some((l) => l.msg === 'too many request heads in flight')).toBe(true);
+    for (const s of slow) s.destroy();
+  });
+
   it('closes a tunnel idle for the idle timeout, and traffic either way resets it (injected clock)', async () => {
     const clock = new FakeClock();
     const t = await proxy({ clock, limits: { idleTimeoutMs: 300_000 } });
