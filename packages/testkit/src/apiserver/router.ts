@@ -32,6 +32,8 @@ export interface RouterContext {
   faults: Faults;
   clock: Clock;
   token: string;
+  /** Refuse requests without the bearer token (HTTPS); over HTTP a missing token is let through. */
+  requireAuth: boolean;
   hostPort: () => string;
   bookmarkIntervalMs: number;
   extraRoutes: ExtraRoute[];
@@ -147,7 +149,9 @@ async function routeUnsafe(ctx: RouterContext, req: IncomingMessage, res: Server
   const q = url.searchParams;
   const method = req.method ?? 'GET';
   if (path === '/healthz' || path === '/readyz' || path === '/livez') return send(res, 200, 'ok', {}, 'text/plain');
-  if (req.headers.authorization !== `Bearer ${ctx.token}`) {
+  // Over plain HTTP kubectl sends no credentials (like the old insecure port), so only a wrong token is refused there.
+  const auth = req.headers.authorization;
+  if (auth !== `Bearer ${ctx.token}` && (ctx.requireAuth || auth !== undefined)) {
     return send(res, 401, new ApiError(401, 'Unauthorized', 'Unauthorized').toStatus());
   }
   const segs = path.split('/').filter(Boolean);

@@ -90,6 +90,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     faults,
     clock,
     token,
+    requireAuth: !!certs,
     hostPort: () => hostPort,
     bookmarkIntervalMs: options.bookmarkIntervalMs ?? 1000,
     extraRoutes,
