@@ -87,7 +87,7 @@ describe('kubelet simulator', () => {
     const s = server;
     const core = s.kubeConfig.makeApiClient(CoreV1Api);
     const watched: V1Pod[] = [];
-    const stop = s.store.onChange((type, o) => type === 'MODIFIED' && watched.push(o as V1Pod));
+    const stop = s.store.onChange((type, o) => type === 'MODIFIED' && watched.push(o));
     await core.createNamespacedPod({ namespace: 'default', body: podBody('ev', {}, { app: 'ev' }) });
     await until(() => (s.store.get({ apiVersion: 'v1', kind: 'Pod', namespace: 'default', name: 'ev' })?.status as { phase?: string }).phase === 'Running', 'running');
     const { PolicyV1Api } = await import('@kubernetes/client-node');
