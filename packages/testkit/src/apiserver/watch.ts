@@ -54,7 +54,10 @@ export function serveWatch(store: Store, res: ServerResponse, w: WatchRequest): 
       closed = true;
       unsubscribe();
       for (const t of timers) clearTimeout(t);
-      res.socket?.destroy();
+      // Flush what was written, then drop the connection without the chunked terminator (a premature close).
+      const sock = res.socket;
+      sock?.end();
+      setTimeout(() => sock?.destroy(), 50).unref();
     }
   };
   const matches = (ev: StoreEvent): boolean =>
