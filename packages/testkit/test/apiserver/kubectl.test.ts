@@ -171,6 +171,22 @@ describe('bad input gets a real Status', () => {
     expect(u.stderr).toMatch(/Widget in version "v1" cannot be handled as a Widget: strict decoding error: unknown field "spec.bogus"/);
   });
 
+  it('fieldValidation=Warn accepts with a Warning header and prunes; Ignore prunes silently', async () => {
+    const post = (mode: string, name: string) =>
+      fetch(`${server.url}/apis/testkit.example.com/v1/namespaces/default/widgets?fieldValidation=${mode}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ apiVersion: 'testkit.example.com/v1', kind: 'Widget', metadata: { name }, spec: { size: 1, extra: true } }),
+      });
+    const warn = await post('Warn', 'warned');
+    expect(warn.status).toBe(201);
+    expect(warn.headers.get('warning')).toBe('299 - "unknown field \\"spec.extra\\""');
+    expect(((await warn.json()) as { spec: Record<string, unknown> }).spec.extra).toBeUndefined();
+    const ignore = await post('Ignore', 'ignored');
+    expect(ignore.status).toBe(201);
+    expect(ignore.headers.get('warning')).toBeNull();
+  });
+
   it('transition rules: oldSelf makes a field immutable', async () => {
     const r = await k('patch', 'wg', 'small', '--type', 'merge', '-p', '{"spec":{"owner":"bob"}}');
     expect(r.code).toBe(1);
