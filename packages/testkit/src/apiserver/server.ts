@@ -108,6 +108,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   if (kubelet) {
     await kubelet.start();
     ctx.evict = (ns, name, body) => kubelet.evictViaApi(ns, name, body);
+    ctx.podLog = (ns, name) => kubelet.logs(ns, name);
   }
   const deployments = options.controllers === false ? undefined : new DeploymentController(api);
 

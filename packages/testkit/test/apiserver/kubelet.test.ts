@@ -189,15 +189,18 @@ describe('local-process mode', () => {
     const phase = (name: string): string | undefined => (s.store.get({ apiVersion: 'v1', kind: 'Pod', namespace: 'default', name })?.status as { phase?: string } | undefined)?.phase;
     await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'job', labels: { local: 'yes' } }, spec: spec('0') } });
     await until(() => phase('job') === 'Succeeded', 'local process success');
+    expect(s.kubelet!.logs('default', 'job')).toBe('');
     await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'job2', labels: { local: 'yes' } }, spec: { ...spec('4'), containers: [{ ...spec('4').containers[0]!, env: [{ name: 'EXIT_CODE', value: '4' }] }] } } });
     await until(() => phase('job2') === 'Failed', 'local process failure');
 
     await core.createNamespacedPod({
       namespace: 'default',
-      body: { metadata: { name: 'sleeper', labels: { local: 'yes' } }, spec: { terminationGracePeriodSeconds: 30, containers: [{ name: 'main', image: 'x', command: [process.execPath, '-e', 'process.on("SIGTERM", () => process.exit(0)); setInterval(() => {}, 1000);'] }] } },
+      body: { metadata: { name: 'sleeper', labels: { local: 'yes' } }, spec: { terminationGracePeriodSeconds: 30, containers: [{ name: 'main', image: 'x', command: [process.execPath, '-e', 'process.on("SIGTERM", () => process.exit(0)); console.log("up"); setInterval(() => {}, 1000);'] }] } },
     });
     await until(() => phase('sleeper') === 'Running', 'sleeper running');
-    await new Promise((r) => setTimeout(r, 300));
+    // pods/log serves the process output, as kubectl logs reads it.
+    await until(() => s.kubelet!.logs('default', 'sleeper') === 'up\n', 'process output');
+    expect(await core.readNamespacedPodLog({ name: 'sleeper', namespace: 'default' })).toBe('up\n');
     await core.deleteNamespacedPod({ name: 'sleeper', namespace: 'default' });
     await until(() => phase('sleeper') === undefined, 'sleeper gone after SIGTERM');
   });
