@@ -145,6 +145,8 @@ export function blockingCause(causes: StatusCause[]): StatusCause | undefined {
 }
 
 function runRules(v: unknown, schema: Obj, path: string, old: unknown, causes: StatusCause[]): void {
+  // The real server shows the schema type, not the value, in a rule's cause: `Invalid value: "string"`.
+  const shown = JSON.stringify(str(schema.type, typeName(v)));
   for (const raw of asArr(schema['x-kubernetes-validations'])) {
     if (!isObj(raw) || typeof raw.rule !== 'string') continue;
     const transition = isTransitionRule(raw.rule);
@@ -153,7 +155,7 @@ function runRules(v: unknown, schema: Obj, path: string, old: unknown, causes: S
     const field = typeof raw.fieldPath === 'string' ? `${path}${raw.fieldPath}` : path;
     const reason = typeof raw.reason === 'string' ? raw.reason : 'FieldValueInvalid';
     if (!compiled.ok) {
-      causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: ${show(v)}: compilation failed: ${compiled.error}`, field });
+      causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: ${shown}: compilation failed: ${compiled.error}`, field });
       continue;
     }
     let result: unknown;
@@ -164,14 +166,14 @@ function runRules(v: unknown, schema: Obj, path: string, old: unknown, causes: S
       if (/no such key|No such key/i.test(String(message))) {
         result = false;
       } else {
-        causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: ${show(v)}: rule evaluation failed: ${message}`, field });
+        causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: ${shown}: rule evaluation failed: ${message}`, field });
         continue;
       }
     }
     if (result !== true) {
       const msg = typeof raw.message === 'string' && raw.message ? raw.message : `failed rule: ${raw.rule}`;
       const ruleReason = reason === 'FieldValueForbidden' ? 'Forbidden' : reason === 'FieldValueRequired' ? 'Required value' : undefined;
-      causes.push({ reason, message: ruleReason ? `${ruleReason}: ${msg}` : `Invalid value: ${show(v)}: ${msg}`, field });
+      causes.push({ reason, message: ruleReason ? `${ruleReason}: ${msg}` : `Invalid value: ${shown}: ${msg}`, field });
     }
   }
 }
