@@ -13,6 +13,7 @@ import type { Registry, ResourceType } from './registry.js';
 import { apiVersionOf } from './registry.js';
 import type { DeleteOptions, Resources, WriteOptions } from './resources.js';
 import { patchTypes } from './resources.js';
+import { jsonPatch, mergePatch, strategicMerge } from './patch.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import type { Store } from './store.js';
 import { toTable, wantsTable } from './table.js';
@@ -251,6 +252,12 @@ async function routeUnsafe(ctx: RouterContext, req: IncomingMessage, res: Server
         throw badRequest('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
       }
       const body = decodeBody(await readBody(req), type === 'apply' ? 'application/yaml' : 'application/json');
+      if (t.sub === 'scale') {
+        // The patch applies to the Scale view; only its spec.replicas flows back to the object.
+        const current = scaleOf(rt, ctx.api.get(rt, t.namespace, t.name!));
+        const wanted = type === 'json' ? jsonPatch(current, body) : type === 'merge' ? mergePatch(current, body) : strategicMerge(current, body);
+        return send(res, 200, await updateScale(ctx, t, wanted, writeOptions(q, req, warnings)));
+      }
       const existed = ctx.store.get(rt, t.namespace, t.name!) !== undefined;
       const patched = await ctx.api.patch(rt, t.namespace, t.name!, type, body, writeOptions(q, req, warnings), t.sub);
       return send(res, existed ? 200 : 201, patched, withWarnings());

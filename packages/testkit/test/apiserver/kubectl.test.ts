@@ -90,6 +90,10 @@ describe('kubectl patch and server-side apply', () => {
     expect(d.spec.template.spec.containers.map((c) => c.name)).toEqual(['nginx', 'sidecar']);
     expect(await k('rollout', 'status', 'deployment/web', '--timeout=10s')).toMatchObject({ code: 0 });
     expect((await k('get', 'deploy', 'web', '-o', 'jsonpath={.status.readyReplicas}')).stdout).toBe('2');
+    // kubectl scale patches the scale subresource and reads a Scale back.
+    expect(await k('scale', 'deployment', 'web', '--replicas=3')).toMatchObject({ code: 0, stdout: 'deployment.apps/web scaled\n' });
+    expect(await k('rollout', 'status', 'deployment/web', '--timeout=10s')).toMatchObject({ code: 0 });
+    expect((await k('get', 'deploy', 'web', '-o', 'jsonpath={.spec.replicas} {.status.readyReplicas}')).stdout).toBe('3 3');
   });
 
   it('rejects a strategic merge patch on a custom resource (415) and patches its status subresource', async () => {
