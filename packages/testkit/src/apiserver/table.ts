@@ -74,6 +74,13 @@ function deploymentColumns(): Column[] {
 function builtinColumns(rt: ResourceType): Column[] {
   if (rt.group === '' && rt.kind === 'Pod') return podColumns();
   if (rt.group === 'apps' && rt.kind === 'Deployment') return deploymentColumns();
+  if (rt.group === 'apps' && rt.kind === 'ReplicaSet') {
+    return [
+      { name: 'Desired', type: 'integer', cell: (o) => Number(asObj(o.spec).replicas ?? 0) },
+      { name: 'Current', type: 'integer', cell: (o) => Number(asObj(o.status).replicas ?? 0) },
+      { name: 'Ready', type: 'integer', cell: (o) => Number(asObj(o.status).readyReplicas ?? 0) },
+    ];
+  }
   if (rt.group === '' && rt.kind === 'Namespace') return [{ name: 'Status', type: 'string', cell: (o) => asObj(o.status).phase ?? '' }];
   if (rt.group === '' && (rt.kind === 'ConfigMap' || rt.kind === 'Secret')) {
     const extra: Column[] = rt.kind === 'Secret' ? [{ name: 'Type', type: 'string', cell: (o) => o.type ?? '' }] : [];
