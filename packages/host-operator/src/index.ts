@@ -1,1 +1,41 @@
-export {};
+/**
+ * `@actions-gateway/operator`: the controller runtime on `@kubernetes/client-node` (informers, work
+ * queue, controller, leader election, finalizers, status, Events), the HTTP servers, logging and
+ * tracing wiring shared by the `gmc` and `agc` hosts.
+ */
+export { systemClock, sleep } from './runtime/clock.js';
+export type { Clock, TimerHandle } from './runtime/clock.js';
+export { Backoff, parseRetryAfter } from './runtime/backoff.js';
+export type { BackoffOptions } from './runtime/backoff.js';
+export { KubeError, isConflict, isNotFound, kubeErrorFrom, toKubeError } from './runtime/kube-error.js';
+export { silentLogger } from './runtime/logger.js';
+export type { LogFn, RuntimeLogger } from './runtime/logger.js';
+export { objectKey, splitKey } from './runtime/object.js';
+export type { KubeObject, ObjectMeta } from './runtime/object.js';
+export { Store } from './runtime/store.js';
+export type { IndexFunc } from './runtime/store.js';
+export { Informer } from './runtime/informer.js';
+export type { InformerHandlers, InformerOptions, InformerStats } from './runtime/informer.js';
+export { ItemExponentialRateLimiter, MaxOfRateLimiter, TokenBucketRateLimiter, defaultControllerRateLimiter } from './runtime/rate-limiter.js';
+export type { RateLimiter } from './runtime/rate-limiter.js';
+export { WorkQueue } from './runtime/workqueue.js';
+export type { WorkQueueOptions } from './runtime/workqueue.js';
+export { controllerRuntimeMetrics, workQueueMetrics } from './runtime/runtime-metrics.js';
+export type { ControllerRuntimeMetrics, ReconcileResultLabel, WorkQueueMetrics } from './runtime/runtime-metrics.js';
+export { Controller } from './runtime/controller.js';
+export type { ControllerOptions, KeyMapper, ReconcileResult, Reconciler } from './runtime/controller.js';
+export { CustomResourceClient } from './runtime/custom-resource.js';
+export type { ResourceType } from './runtime/custom-resource.js';
+export { ensureFinalizer, hasFinalizer, removeFinalizer } from './runtime/finalizers.js';
+export type { ObjectAccess } from './runtime/finalizers.js';
+export { setConditions, updateStatus } from './runtime/status.js';
+export type { Condition, StatusAccess } from './runtime/status.js';
+export { EventRecorder } from './runtime/events.js';
+export type { EventRecorderOptions, EventType } from './runtime/events.js';
+export {
+  LeaderElector,
+  defaultLeaderElectionTimings,
+  leaderIdentity,
+  validateLeaderElectionTimings,
+} from './runtime/leader-election.js';
+export type { LeaderElectionTimings, LeaderElectorOptions } from './runtime/leader-election.js';
