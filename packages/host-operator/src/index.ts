@@ -39,3 +39,18 @@ export {
   validateLeaderElectionTimings,
 } from './runtime/leader-election.js';
 export type { LeaderElectionTimings, LeaderElectorOptions } from './runtime/leader-election.js';
+export { parseBindAddress } from './http/bind-address.js';
+export type { BindAddress } from './http/bind-address.js';
+export { listen } from './http/serve.js';
+export type { RunningServer } from './http/serve.js';
+export { startMetricsServer } from './http/metrics-server.js';
+export { startHealthServer } from './http/health-server.js';
+export type { HealthCheck, HealthChecks } from './http/health-server.js';
+export { createLogger, redactedPaths } from './logging/logger.js';
+export type { LogLevel, LoggerOptions } from './logging/logger.js';
+export { loggerOptionsFromZap } from './logging/zap-flags.js';
+export type { ZapFlags } from './logging/zap-flags.js';
+export { parseResourceAttributes, startTracing, tracingEnabled } from './tracing/tracing.js';
+export type { TracingHandle, TracingOptions } from './tracing/tracing.js';
+export { helpText, parseDuration, parseFlags } from './cli/flags.js';
+export type { FlagSpec, FlagValues, ParseResult } from './cli/flags.js';
