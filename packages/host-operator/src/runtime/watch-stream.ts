@@ -66,7 +66,8 @@ export function startWatch(kc: KubeConfig, path: string, query: Query, handlers:
         }
       }
     }
-    finish(null);
+    // A stream whose connection dropped before the terminating chunk is a cut, not a clean end.
+    finish(res.complete ? null : new KubeError(0, 'ConnectionCut', `watch ${path}: connection closed before the stream ended`));
   };
   run().catch((err: unknown) => {
     if (finished) return;
