@@ -3,11 +3,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderMetricsMarkdown } from '@actions-gateway/metrics';
+import { renderCrdFiles } from './render-crds.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 const generated: ReadonlyArray<{ path: string; render: () => string }> = [
   { path: 'docs/metrics.md', render: renderMetricsMarkdown },
+  ...renderCrdFiles().map(({ path, content }) => ({ path, render: () => content })),
 ];
 
 for (const { path, render } of generated) {

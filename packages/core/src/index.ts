@@ -1,1 +1,113 @@
-export {};
+// The public face of @actions-gateway/core. Explicit named exports only.
+
+// API: group, kinds, types, schemas, defaults, durations, conditions.
+export {
+  API_GROUP,
+  API_VERSION,
+  API_VERSION_V1ALPHA1,
+  ACTIONS_GATEWAY_KIND,
+  RUNNER_GROUP_KIND,
+  API_CATEGORY,
+  ALLOW_PROFILE_DOWNGRADE_ANNOTATION,
+  GMC_FINALIZER,
+  AGENT_POOL_FINALIZER,
+  TENANT_NAMESPACE_LABEL,
+} from './api/group.js';
+export type {
+  ActionsGateway,
+  ActionsGatewaySpec,
+  ActionsGatewayStatus,
+  AcquisitionProtocol,
+  Condition,
+  DefaultedActionsGatewaySpec,
+  DefaultedProxySpec,
+  DefaultedRunnerGroupSpec,
+  GitHubAppRef,
+  PriorityTier,
+  ProxySpec,
+  RunnerGroup,
+  RunnerGroupSpec,
+  RunnerGroupStatus,
+  RunnerGroupTemplate,
+  SecurityProfile,
+  TracingSampler,
+  TracingSpec,
+} from './api/types.js';
+export type {
+  Container,
+  ContainerSecurityContext,
+  EnvVar,
+  KubeObject,
+  ObjectMeta,
+  OwnerReference,
+  PodSecurityContext,
+  PodSpec,
+  PodTemplateSpec,
+  ResourceRequirements,
+  TemplatePodSpec,
+} from './api/kube-types.js';
+export type { CelRule, DurationBounds, SchemaNode } from './api/schema-types.js';
+export { toCrdSchema } from './api/schema-types.js';
+export {
+  actionsGatewaySchema,
+  actionsGatewaySpecSchema,
+  MAX_RUNNER_GROUPS,
+  TRACING_SAMPLERS,
+} from './api/actions-gateway-schema.js';
+export {
+  runnerGroupSchema,
+  runnerGroupSpecSchema,
+  runnerGroupTemplateSchema,
+  MAX_PRIORITY_TIERS,
+} from './api/runner-group-schema.js';
+export { podTemplateSchema } from './api/pod-template-schema.js';
+export { DNS_LABEL_PATTERN, DNS_SUBDOMAIN_PATTERN } from './api/schema-parts.js';
+export {
+  ACTIONS_GATEWAY_DEFAULTS,
+  RUNNER_GROUP_DEFAULTS,
+  PROXY_RESOURCE_DEFAULTS,
+  AGC_RESOURCES,
+} from './api/defaults.js';
+export {
+  applySchemaDefaults,
+  applyActionsGatewayDefaults,
+  applyRunnerGroupDefaults,
+  applyRunnerGroupSpecDefaults,
+} from './api/apply-defaults.js';
+export { parseDuration, tryParseDuration, formatDuration, DurationError, DURATION_PATTERN } from './api/duration.js';
+export {
+  GatewayConditionType,
+  GatewayConditionReason,
+  RunnerGroupConditionType,
+  RunnerGroupConditionReason,
+  GatewayEventReason,
+} from './api/conditions.js';
+export type { ConditionInput } from './api/condition-set.js';
+export { setCondition, findCondition } from './api/condition-set.js';
+
+// Naming.
+export {
+  boundedDnsLabel,
+  boundedLabelValue,
+  runnerGroupObjectName,
+  shortHash,
+  MAX_DNS_LABEL_LENGTH,
+} from './naming/bounded-name.js';
+export {
+  TenantNames,
+  Labels,
+  GITHUB_APP_SECRET_ANNOTATION,
+  PSA_FIELD_MANAGER,
+  managedLabels,
+  proxyServiceHost,
+} from './naming/names.js';
+
+// Validation.
+export type { ValidationContext, ValidationResult, ValidationRule, Violation } from './validation/types.js';
+export { DEFAULT_RESERVED_NAMESPACES } from './validation/types.js';
+export { validateActionsGateway, validateRunnerGroup, formatViolations } from './validation/validate.js';
+export { RESERVED_RUNNER_ENV, RESERVED_WORKER_VOLUMES } from './validation/worker-template.js';
+export { securityProfileRank } from './validation/gateway-rules.js';
+
+// CRDs.
+export { actionsGatewayCrd, runnerGroupCrd, crdManifests } from './api/crd.js';
