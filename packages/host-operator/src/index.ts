@@ -54,3 +54,17 @@ export { parseResourceAttributes, startTracing, tracingEnabled } from './tracing
 export type { TracingHandle, TracingOptions } from './tracing/tracing.js';
 export { helpText, parseDuration, parseFlags } from './cli/flags.js';
 export type { FlagSpec, FlagValues, ParseResult } from './cli/flags.js';
+export { reviewActionsGateway, BadAdmissionRequest } from './gmc/admission.js';
+export type { AdmissionPolicy, AdmissionReview } from './gmc/admission.js';
+export { WEBHOOK_PATH, startWebhookServer } from './gmc/webhook-server.js';
+export type { WebhookCertSource, WebhookServerOptions } from './gmc/webhook-server.js';
+export {
+  CERT_RENEW_BEFORE_MS,
+  CERT_VALIDITY_MS,
+  certNeedsRenewal,
+  generateMetricsBundle,
+  generateProxyCert,
+  generateServingCert,
+  serviceDnsNames,
+} from './gmc/certs.js';
+export type { CertPair, MetricsBundle } from './gmc/certs.js';
