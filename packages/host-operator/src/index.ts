@@ -68,3 +68,5 @@ export {
   serviceDnsNames,
 } from './gmc/certs.js';
 export type { CertPair, MetricsBundle } from './gmc/certs.js';
+export { IpRangeCache, IpRangeRefresher, fetchGitHubCidrs, isCidr } from './gmc/ip-ranges.js';
+export type { IpRangeRefresherOptions } from './gmc/ip-ranges.js';
