@@ -111,3 +111,42 @@ export { securityProfileRank } from './validation/gateway-rules.js';
 
 // CRDs.
 export { actionsGatewayCrd, runnerGroupCrd, crdManifests } from './api/crd.js';
+
+// Desired state of a gateway (the GMC's builders).
+export type { GatewayBuildInputs, GatewayCertificates, TlsBundle, TlsPair } from './gateway/inputs.js';
+export type { DesiredObject, GatewayDesiredState } from './gateway/desired-state.js';
+export { buildGatewayDesiredState } from './gateway/desired-state.js';
+export { buildServiceAccounts, buildRoleBinding } from './gateway/rbac.js';
+export { buildTlsSecrets } from './gateway/secrets.js';
+export type { ProxyDeploymentOptions } from './gateway/proxy.js';
+export {
+  buildProxyDeployment,
+  buildProxyService,
+  buildProxyPdb,
+  buildProxyHpa,
+  proxyResources,
+  PROXY_CERT_HASH_ANNOTATION,
+} from './gateway/proxy.js';
+export { buildAgcDeployment, buildAgcService, AgcMounts } from './gateway/agc.js';
+export {
+  agcEnv,
+  agcExtraEnvFrom,
+  proxyUrl,
+  AGC_EXTRA_ENV_PREFIX,
+  MANDATORY_NO_PROXY,
+  RUNNER_VERSION,
+} from './gateway/agc-env.js';
+export { tracingEnv, renderResourceAttributes, TRACING_ENV } from './gateway/tracing-env.js';
+export {
+  buildProxyNetworkPolicy,
+  buildWorkloadNetworkPolicy,
+  buildControllerNetworkPolicy,
+} from './gateway/network-policies.js';
+export { buildRunnerGroups, ownedSelector, runnerGroupsToPrune, RUNNER_GROUP_ENTRY_LABEL } from './gateway/runner-groups.js';
+export { psaNamespaceLabels, buildNamespacePsaApply } from './gateway/namespace.js';
+export type { TeardownDelete, TeardownPlan } from './gateway/teardown.js';
+export { buildTeardownPlan } from './gateway/teardown.js';
+export type { GatewayStatusResult, ObservedGateway } from './gateway/status.js';
+export { computeGatewayStatus } from './gateway/status.js';
+export { gatewayOwnerReference } from './gateway/meta.js';
+export { AGC_METRICS_PORT, HEALTH_PORT, PROXY_PORT } from './gateway/ports.js';
