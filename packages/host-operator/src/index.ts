@@ -70,3 +70,12 @@ export {
 export type { CertPair, MetricsBundle } from './gmc/certs.js';
 export { IpRangeCache, IpRangeRefresher, fetchGitHubCidrs, isCidr } from './gmc/ip-ranges.js';
 export type { IpRangeRefresherOptions } from './gmc/ip-ranges.js';
+export { GMC_FIELD_MANAGER, ObjectWriter } from './gmc/kube-objects.js';
+export { tenantCertificates } from './gmc/tenant-certs.js';
+export { applyCidrsToGateways } from './gmc/ip-apply.js';
+export { ACTIONS_GATEWAY_RESOURCE, GatewayReconciler } from './gmc/reconciler.js';
+export type { GatewayReconcilerOptions } from './gmc/reconciler.js';
+export { gmcFlagSpecs, parseGmcConfig } from './gmc/flags.js';
+export type { GmcConfig } from './gmc/flags.js';
+export { GMC_LEASE_NAME, GMC_VERSION, startGmc } from './gmc/main.js';
+export type { GmcProcess } from './gmc/main.js';

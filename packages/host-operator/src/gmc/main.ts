@@ -1,0 +1,178 @@
+/**
+ * The gmc process: flags → logger, metrics, tracing → informers → (when leading) the ActionsGateway
+ * controller and the IP-range refresher; metrics, health and webhook servers; graceful shutdown that
+ * drains the controller and releases the lease.
+ */
+import { createMetrics } from '@actions-gateway/metrics';
+import type { ActionsGateway } from '@actions-gateway/core';
+import { KubeConfig } from '@kubernetes/client-node';
+import { startHealthServer } from '../http/health-server.js';
+import { startMetricsServer } from '../http/metrics-server.js';
+import type { RunningServer } from '../http/serve.js';
+import { createLogger } from '../logging/logger.js';
+import { Controller } from '../runtime/controller.js';
+import { EventRecorder } from '../runtime/events.js';
+import { Informer } from '../runtime/informer.js';
+import { LeaderElector, leaderIdentity } from '../runtime/leader-election.js';
+import type { KubeObject } from '../runtime/object.js';
+import { startTracing } from '../tracing/tracing.js';
+import { parseGmcConfig } from './flags.js';
+import { applyCidrsToGateways } from './ip-apply.js';
+import { IpRangeCache, IpRangeRefresher, fetchGitHubCidrs } from './ip-ranges.js';
+import { GatewayReconciler } from './reconciler.js';
+import { startWebhookServer } from './webhook-server.js';
+
+/** The GMC's Lease name. */
+export const GMC_LEASE_NAME = 'actions-gateway-gmc-leader';
+/** The package version stamped into build_info. */
+export const GMC_VERSION = '0.1.0';
+
+/** A running gmc. */
+export interface GmcProcess {
+  /** Resolves when the process should exit, with its exit code (leadership lost → 1). */
+  readonly exited: Promise<number>;
+  /** Graceful shutdown: stop reconciling, release the lease, close servers, flush spans. */
+  shutdown(): Promise<void>;
+}
+
+type Gateway = ActionsGateway & KubeObject;
+
+/** Starts the gmc; throws a one-line error for bad flags or env (the bin prints it and exits 2). */
+export async function startGmc(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<GmcProcess | { help: string }> {
+  const config = parseGmcConfig(argv, env);
+  if ('help' in config) return config;
+  const log = createLogger({ component: 'gmc', ...config.log });
+  const tracing = startTracing({ serviceName: 'actions-gateway-gmc', serviceVersion: GMC_VERSION, env });
+  const metrics = createMetrics('controller', { buildInfo: { version: GMC_VERSION, component: 'gmc' } });
+  const kc = new KubeConfig();
+  if (config.kubeconfig) kc.loadFromFile(config.kubeconfig);
+  else kc.loadFromDefault();
+  const identity = leaderIdentity();
+
+  const gateways = new Informer<Gateway>({ kubeConfig: kc, path: '/apis/actions-gateway.github.com/v1alpha1/actionsgateways', name: 'actionsgateways', logger: log });
+  const deployments = new Informer<KubeObject>({
+    kubeConfig: kc,
+    path: '/apis/apps/v1/deployments',
+    labelSelector: 'app.kubernetes.io/managed-by=actions-gateway-gmc',
+    name: 'deployments',
+    logger: log,
+  });
+  const events = new EventRecorder({ kubeConfig: kc, controller: 'actionsgateway-controller', instance: identity, logger: log });
+  const ipRanges = new IpRangeCache();
+  const reconciler = new GatewayReconciler({
+    kubeConfig: kc,
+    informer: gateways,
+    events,
+    metrics,
+    ipRanges,
+    agcImage: config.agcImage,
+    proxyImage: config.proxyImage,
+    allowAgcExtraEnv: config.allowAgcExtraEnv,
+    policy: {
+      reservedNamespaces: ['kube-system', 'kube-public', 'gmc-system', ...(config.podNamespace ? [config.podNamespace] : [])],
+      allowedPriorityClasses: config.allowedPriorityClasses,
+      allowPrivilegedWorkers: config.allowPrivilegedWorkers,
+    },
+    logger: log,
+    env,
+  });
+  const controller = new Controller({
+    name: 'actionsgateway',
+    reconcile: reconciler.reconcile,
+    registry: metrics.registry,
+    logger: log,
+    onError: () => metrics.reconcileErrors.inc({ controller: 'gmc', resource: 'actionsgateway' }),
+  })
+    .watch(gateways)
+    .watch(deployments, (d) =>
+      (d.metadata?.ownerReferences ?? []).filter((r) => r.kind === 'ActionsGateway' && r.controller).map((r) => `${d.metadata?.namespace ?? ''}/${r.name}`),
+    );
+  const refresher = new IpRangeRefresher({
+    cache: ipRanges,
+    fetch: (signal) => fetchGitHubCidrs(config.gitHubApiUrl, 60_000, signal),
+    apply: (cidrs) => applyCidrsToGateways(gateways.store.list(), cidrs, reconciler.writer, metrics, log),
+    logger: log,
+  });
+
+  let resolveExit: (code: number) => void = () => undefined;
+  const exited = new Promise<number>((r) => (resolveExit = r));
+  let stopping = false;
+  const startLeading = (): void => {
+    log.info({ identity }, 'starting the ActionsGateway controller');
+    refresher.start();
+    controller.start().catch((err: unknown) => log.error({ err }, 'controller failed to start'));
+  };
+  const elector = config.leaderElect
+    ? new LeaderElector({
+        kubeConfig: kc,
+        namespace: config.podNamespace ?? 'gmc-system',
+        leaseName: GMC_LEASE_NAME,
+        identity,
+        ...config.leaderElection,
+        logger: log,
+        onStartedLeading: startLeading,
+        onStoppedLeading: (reason) => {
+          if (reason === 'lost' && !stopping) {
+            log.error({ identity }, 'leader election lost; exiting');
+            resolveExit(1);
+          }
+        },
+        onNewLeader: (leader) => log.info({ leader }, 'new leader observed'),
+      })
+    : undefined;
+
+  const servers: RunningServer[] = [];
+  let webhookStarted = false;
+  try {
+    if (config.metrics) servers.push(await startMetricsServer(metrics.registry, config.metrics));
+    if (config.webhook && config.enableWebhooks) {
+      servers.push(
+        await startWebhookServer({
+          address: config.webhook,
+          certificate: config.webhookCert,
+          policy: reconciler.policy,
+          logger: log,
+        }),
+      );
+      webhookStarted = true;
+    }
+    if (config.health) {
+      servers.push(
+        await startHealthServer(
+          {
+            healthz: { ping: () => undefined, 'leader-election': () => (elector && !elector.healthy() ? 'lease not renewed within the lease duration' : undefined) },
+            readyz: {
+              informers: () => (gateways.isFresh() && deployments.isFresh() ? undefined : 'informers not synced or not fresh'),
+              ...(config.webhook && config.enableWebhooks ? { webhook: () => (webhookStarted ? undefined : 'webhook server not started') } : {}),
+            },
+          },
+          config.health,
+        ),
+      );
+    }
+  } catch (err) {
+    await Promise.all(servers.map((s) => s.close(0)));
+    throw err;
+  }
+  gateways.start();
+  deployments.start();
+  if (elector) elector.start();
+  else startLeading();
+  log.info({ identity, leaderElect: config.leaderElect }, 'gmc started');
+
+  return {
+    exited,
+    shutdown: async () => {
+      stopping = true;
+      log.info({}, 'shutting down');
+      await refresher.stop();
+      await controller.stop();
+      await gateways.stop();
+      await deployments.stop();
+      await elector?.stop();
+      await Promise.all(servers.map((s) => s.close()));
+      await tracing.shutdown(5000);
+      resolveExit(0);
+    },
+  };
+}
