@@ -29,6 +29,12 @@ export const GMC_VERSION = '0.1.0';
 
 /** A running gmc. */
 export interface GmcProcess {
+  /** Bound ports of the servers that run (useful with port 0). */
+  readonly ports: { readonly metrics?: number; readonly health?: number; readonly webhook?: number };
+  /** This process's leader-election identity. */
+  readonly identity: string;
+  /** True while this process reconciles (always, without --leader-elect). */
+  isLeader(): boolean;
   /** Resolves when the process should exit, with its exit code (leadership lost → 1). */
   readonly exited: Promise<number>;
   /** Graceful shutdown: stop reconciling, release the lease, close servers, flush spans. */
@@ -122,23 +128,22 @@ export async function startGmc(argv: readonly string[], env: NodeJS.ProcessEnv):
     : undefined;
 
   const servers: RunningServer[] = [];
+  const ports: { metrics?: number; health?: number; webhook?: number } = {};
   let webhookStarted = false;
   try {
-    if (config.metrics) servers.push(await startMetricsServer(metrics.registry, config.metrics));
+    if (config.metrics) {
+      const s = await startMetricsServer(metrics.registry, config.metrics);
+      servers.push(s);
+      ports.metrics = s.port;
+    }
     if (config.webhook && config.enableWebhooks) {
-      servers.push(
-        await startWebhookServer({
-          address: config.webhook,
-          certificate: config.webhookCert,
-          policy: reconciler.policy,
-          logger: log,
-        }),
-      );
+      const s = await startWebhookServer({ address: config.webhook, certificate: config.webhookCert, policy: reconciler.policy, logger: log });
+      servers.push(s);
+      ports.webhook = s.port;
       webhookStarted = true;
     }
     if (config.health) {
-      servers.push(
-        await startHealthServer(
+      const s = await startHealthServer(
           {
             healthz: { ping: () => undefined, 'leader-election': () => (elector && !elector.healthy() ? 'lease not renewed within the lease duration' : undefined) },
             readyz: {
@@ -147,8 +152,9 @@ export async function startGmc(argv: readonly string[], env: NodeJS.ProcessEnv):
             },
           },
           config.health,
-        ),
-      );
+        );
+      servers.push(s);
+      ports.health = s.port;
     }
   } catch (err) {
     await Promise.all(servers.map((s) => s.close(0)));
@@ -160,10 +166,15 @@ export async function startGmc(argv: readonly string[], env: NodeJS.ProcessEnv):
   else startLeading();
   log.info({ identity, leaderElect: config.leaderElect }, 'gmc started');
 
+  let leading = !elector;
   return {
+    ports,
+    identity,
+    isLeader: () => (elector ? elector.isLeader() : leading),
     exited,
     shutdown: async () => {
       stopping = true;
+      leading = false;
       log.info({}, 'shutting down');
       await refresher.stop();
       await controller.stop();
