@@ -25,7 +25,7 @@ afterAll(async () => {
 
 type Obj = KubernetesObject & { spec?: Record<string, unknown>; status?: Record<string, unknown>; data?: Record<string, string>; type?: string };
 const get = (apiVersion: string, kind: string, namespace: string, name: string): Obj | undefined =>
-  env.server.store.get({ apiVersion, kind, namespace, name }) as Obj | undefined;
+  env.server.store.get({ apiVersion, kind, namespace, name });
 const gateway = (ns: string): Obj | undefined => get('actions-gateway.github.com/v1alpha1', 'ActionsGateway', ns, 'gw');
 const condition = (ns: string, type: string): { status: string; reason: string; message: string; observedGeneration?: number } | undefined =>
   ((gateway(ns)?.status?.['conditions'] ?? []) as { type: string; status: string; reason: string; message: string }[]).find((c) => c.type === type);

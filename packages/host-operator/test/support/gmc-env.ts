@@ -33,7 +33,7 @@ export async function startGmcEnv(): Promise<GmcEnv> {
   const server = await startApiServer();
   const objects = KubernetesObjectApi.makeApiClient(server.kubeConfig);
   for (const { object } of crdManifests()) {
-    if ((object as { kind?: string }).kind === 'CustomResourceDefinition') await objects.create(object as unknown as KubernetesObject);
+    if ((object as { kind?: string }).kind === 'CustomResourceDefinition') await objects.create(object);
   }
   const meta: Server = createServer((_req, res) => {
     res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ api: ['192.30.252.0/22'], actions: ['4.148.0.0/16'], web: ['140.82.112.0/20'] }));
