@@ -176,13 +176,26 @@ export async function startGmc(argv: readonly string[], env: NodeJS.ProcessEnv):
       stopping = true;
       leading = false;
       log.info({}, 'shutting down');
-      await refresher.stop();
-      await controller.stop();
-      await gateways.stop();
-      await deployments.stop();
-      await elector?.stop();
-      await Promise.all(servers.map((s) => s.close()));
-      await tracing.shutdown(5000);
+      // Every step runs even when an earlier one fails; the process must always get to exit.
+      const step = async (what: string, fn: () => Promise<unknown>): Promise<void> => {
+        try {
+          await fn();
+        } catch (err) {
+          log.error({ err, step: what }, 'shutdown step failed');
+        }
+      };
+      const deadline = setTimeout(() => {
+        log.error({}, 'graceful shutdown took too long; exiting');
+        resolveExit(1);
+      }, 8000);
+      deadline.unref();
+      await step('ip range refresher', () => refresher.stop());
+      await step('controller', () => controller.stop());
+      await step('informers', () => Promise.all([gateways.stop(), deployments.stop()]));
+      await step('leader election', async () => elector?.stop());
+      await step('servers', () => Promise.all(servers.map((s) => s.close(3000))));
+      await step('tracing', () => tracing.shutdown(5000));
+      clearTimeout(deadline);
       resolveExit(0);
     },
   };
