@@ -1,9 +1,10 @@
 // The gmc reconciling real ActionsGateways on the testkit API server (Deployments made ready by its kubelet).
-import { CustomObjectsApi, type KubernetesObject } from '@kubernetes/client-node';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGmc, type GmcProcess } from '../../src/index.js';
+import { createMetrics } from '@actions-gateway/metrics';
+import { AppsV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubernetesObject } from '@kubernetes/client-node';
+import { ObjectWriter, applyCidrsToGateways, silentLogger, startGmc, type GmcProcess } from '../../src/index.js';
 import { gmcArgs, gmcProcessEnv, sampleGateway, startGmcEnv, tenant, type GmcEnv } from '../support/gmc-env.js';
 import { waitFor } from '../support/scripted-watch-server.js';
 
@@ -14,7 +15,7 @@ let custom: CustomObjectsApi;
 beforeAll(async () => {
   env = await startGmcEnv();
   custom = env.server.kubeConfig.makeApiClient(CustomObjectsApi);
-  const started = await startGmc(gmcArgs(env), { ...gmcProcessEnv });
+  const started = await startGmc(gmcArgs(env, ['--allow-agc-extra-env']), { ...gmcProcessEnv, AGC_EXTRA_OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4317' });
   if ('help' in started) throw new Error('unexpected help');
   gmc = started;
 }, 60_000);
@@ -67,6 +68,8 @@ describe('gmc', () => {
     const agc = get('apps/v1', 'Deployment', 'team-a', 'actions-gateway-controller') as Obj;
     const containers = (agc.spec as { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } }).template.spec.containers;
     expect(containers[0]!.env.find((e) => e.name === 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT')?.value).toBe('https://otel-collector.observability:4317');
+    // --allow-agc-extra-env: AGC_EXTRA_* is forwarded without the prefix, appended last.
+    expect(containers[0]!.env.at(-1)).toEqual({ name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: 'http://127.0.0.1:4317' });
     const ns = env.server.store.get({ apiVersion: 'v1', kind: 'Namespace', name: 'team-a' }) as Obj;
     expect(ns.metadata?.labels?.['pod-security.kubernetes.io/enforce']).toBe('baseline');
     await waitUntil(() => env.server.store.list('actions-gateway.github.com/v1alpha1', 'RunnerGroup', 'team-a').length === 1, 'the RunnerGroup');
@@ -81,6 +84,30 @@ describe('gmc', () => {
     const { stdout: out } = await promisify(execFile)('kubectl', ['--kubeconfig', env.kubeconfigPath, 'get', 'ag', '-n', 'team-a'], { encoding: 'utf8' });
     expect(out.split('\n')[0]).toMatch(/NAME\s+PROXYREADY\s+READY\s+AGE/i);
     expect(out).toMatch(/gw\s+2\s+True/);
+  });
+
+  it('never rewrites the proxy replicas after create (the HPA owns them)', async () => {
+    const apps = env.server.kubeConfig.makeApiClient(AppsV1Api);
+    await apps.patchNamespacedDeploymentScale(
+      { name: 'actions-gateway-proxy', namespace: 'team-a', body: { spec: { replicas: 5 } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    // A spec change makes the gmc reconcile (and re-apply the proxy Deployment).
+    await custom.patchNamespacedCustomObject(
+      { group: 'actions-gateway.github.com', version: 'v1alpha1', namespace: 'team-a', plural: 'actionsgateways', name: 'gw', body: { spec: { proxy: { maxReplicas: 9 } } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    await waitUntil(() => (get('autoscaling/v2', 'HorizontalPodAutoscaler', 'team-a', 'actions-gateway-proxy')?.spec?.['maxReplicas'] as number) === 9, 'the HPA updated');
+    expect(get('apps/v1', 'Deployment', 'team-a', 'actions-gateway-proxy')?.spec?.['replicas']).toBe(5);
+    await waitUntil(() => condition('team-a', 'Ready')?.observedGeneration === gateway('team-a')?.metadata?.generation, 'status of the new generation');
+  });
+
+  it('the IP-range refresh rewrites each proxy NetworkPolicy and counts it', async () => {
+    const gateways = env.server.store.list('actions-gateway.github.com/v1alpha1', 'ActionsGateway') as never[];
+    const metrics = createMetrics('controller');
+    await applyCidrsToGateways(gateways, ['10.99.0.0/16'], new ObjectWriter(env.server.kubeConfig), metrics, silentLogger);
+    expect(JSON.stringify(get('networking.k8s.io/v1', 'NetworkPolicy', 'team-a', 'actions-gateway-proxy'))).toContain('10.99.0.0/16');
+    expect(await metrics.registry.metrics()).toContain('actions_gateway_ip_range_updates_total{namespace="team-a"} 1');
   });
 
   it('copies the GitHub ranges from /meta into the proxy NetworkPolicy', async () => {
