@@ -19,6 +19,8 @@ export { ApiError } from './apiserver/errors.js';
 /** A throwaway CA and server certificate for loopback HTTPS (webhooks in tests). */
 export { createTestCertificates } from './apiserver/tls.js';
 export type { TestCertificates } from './apiserver/tls.js';
+/** Maps a webhook's service reference to a URL. */
+export type { ServiceResolver } from './apiserver/webhook.js';
 /** The kubelet simulator. */
 export { Kubelet } from './kubelet/kubelet.js';
 export type { KubeletOptions, PodMatcher, PodOutcome } from './kubelet/kubelet.js';

@@ -37,6 +37,9 @@ const tooLarge = (limit: number): ApiError => new ApiError(413, 'RequestEntityTo
 
 /** Decodes JSON, or YAML when the content type says so (apply patches are YAML). */
 export function decodeBody(buf: Buffer, contentType: string | undefined): unknown {
+  if (contentType && /protobuf|cbor/.test(contentType)) {
+    throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got ${contentType.split(';')[0]!})`);
+  }
   const text = buf.toString('utf8');
   if (text.trim() === '') throw badRequest('the body of the request was empty');
   const yamlish = !!contentType && /yaml/.test(contentType);

@@ -74,6 +74,10 @@ function defaultPodSpec(spec: Obj): void {
     c.terminationMessagePolicy ??= 'File';
     c.imagePullPolicy ??= str(c.image, '').endsWith(':latest') || !str(c.image, '').includes(':') ? 'Always' : 'IfNotPresent';
     c.resources ??= {};
+    // A limit without a request makes the request equal to the limit (SetDefaults_Pod).
+    const res = asObj(c.resources);
+    if (isObj(res.limits) && Object.keys(res.limits).length) res.requests = { ...res.limits, ...asObj(res.requests) };
+    c.resources = res;
   }
 }
 

@@ -17,7 +17,7 @@ export const systemClock: Clock = {
   },
 };
 
-/** A clock that only moves when `advance` is called; timers due by then fire in order. */
+/** A clock that only moves when `advance` is called; timers due by then fire in order (zero-delay timers fire on the next tick). */
 export class ManualClock implements Clock {
   private current: number;
   private timers: { at: number; seq: number; fn: () => void }[] = [];
@@ -32,6 +32,14 @@ export class ManualClock implements Clock {
   }
 
   setTimer(ms: number, fn: () => void): () => void {
+    if (ms <= 0) {
+      // Already due: fire on the next turn of the event loop, without waiting for advance().
+      let cancelled = false;
+      setImmediate(() => !cancelled && fn());
+      return () => {
+        cancelled = true;
+      };
+    }
     const timer = { at: this.current + Math.max(0, ms), seq: this.seq++, fn };
     this.timers.push(timer);
     return () => {

@@ -48,7 +48,9 @@ function resourceEntries(rt: ResourceType): Obj[] {
   const subs = rt.subresources.map((s) =>
     s === 'eviction'
       ? { name: `${rt.plural}/eviction`, singularName: '', namespaced: rt.namespaced, group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create'] }
-      : s === 'scale'
+      : s === 'log'
+        ? { name: `${rt.plural}/log`, singularName: '', namespaced: rt.namespaced, kind: 'Pod', verbs: ['get'] }
+        : s === 'scale'
         ? { name: `${rt.plural}/scale`, singularName: '', namespaced: rt.namespaced, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] }
         : { name: `${rt.plural}/${s}`, singularName: '', namespaced: rt.namespaced, kind: rt.kind, verbs: ['get', 'patch', 'update'] },
   );

@@ -91,6 +91,7 @@ function paths(rt: ResourceType): Obj {
   };
   const out: Obj = { [base]: collection, [`${base}/{name}`]: item };
   for (const sub of rt.subresources.filter((s) => s === 'status')) {
+    // Only status is described: the other subresources take other kinds (Eviction, Scale) or return text (log).
     out[`${base}/{name}/${sub}`] = { get: op(rt, 'get', 'read'), put: op(rt, 'put', 'replace', { parameters: writeParams }), patch: op(rt, 'patch', 'patch', { parameters: writeParams, requestBody: { content: Object.fromEntries(patchTypes.map((t) => [t, { schema: { type: 'object' } }])) } }), parameters: pathParams };
   }
   return out;

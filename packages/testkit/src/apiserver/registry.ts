@@ -29,7 +29,7 @@ type Spec = [group: string, version: string, kind: string, plural: string, names
 const builtins: Spec[] = [
   ['', 'v1', 'Namespace', 'namespaces', false, ['status'], ['ns']],
   ['', 'v1', 'Node', 'nodes', false, ['status'], ['no']],
-  ['', 'v1', 'Pod', 'pods', true, ['status', 'eviction'], ['po']],
+  ['', 'v1', 'Pod', 'pods', true, ['status', 'eviction', 'log'], ['po']],
   ['', 'v1', 'Secret', 'secrets', true],
   ['', 'v1', 'ConfigMap', 'configmaps', true, [], ['cm']],
   ['', 'v1', 'ServiceAccount', 'serviceaccounts', true, [], ['sa']],

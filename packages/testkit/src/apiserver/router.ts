@@ -24,6 +24,9 @@ export type ExtraRoute = (path: string, query: URLSearchParams, req: IncomingMes
 /** Eviction is handled by the kubelet side (it owns pod phases). */
 export type EvictionHandler = (ns: string, name: string, body: unknown) => Promise<Obj>;
 
+/** A pod's container output (`pods/log`), from the kubelet. */
+export type PodLogHandler = (ns: string, name: string) => string;
+
 /** Everything the router needs. */
 export interface RouterContext {
   registry: Registry;
@@ -38,6 +41,7 @@ export interface RouterContext {
   bookmarkIntervalMs: number;
   extraRoutes: ExtraRoute[];
   evict?: EvictionHandler;
+  podLog?: PodLogHandler;
 }
 
 interface Target {
@@ -80,6 +84,8 @@ function resolveTarget(registry: Registry, group: string, version: string, segs:
 
 function verbOf(method: string, t: Target, q: URLSearchParams): Verb | undefined {
   const one = t.name !== undefined;
+  if (t.sub === 'log') return method === 'GET' ? 'get' : undefined;
+  if (t.sub === 'eviction') return method === 'POST' ? 'create' : undefined;
   switch (method) {
     case 'GET':
       return one ? 'get' : q.get('watch') === 'true' || q.get('watch') === '1' ? 'watch' : 'list';
@@ -187,6 +193,7 @@ async function routeUnsafe(ctx: RouterContext, req: IncomingMessage, res: Server
     case 'get': {
       const o = ctx.api.get(rt, t.namespace, t.name!);
       if (t.sub === 'scale') return send(res, 200, scaleOf(rt, o));
+      if (t.sub === 'log') return send(res, 200, ctx.podLog?.(t.namespace!, t.name!) ?? '', {}, 'text/plain');
       return send(res, 200, table ? toTable(rt, [o], now, includeObject, { resourceVersion: meta(o).resourceVersion }) : o);
     }
     case 'list': {

@@ -23,6 +23,7 @@ import { route } from './router.js';
 import { Store } from './store.js';
 import { createTestCertificates } from './tls.js';
 import { installExtensions } from './extensions.js';
+import type { ServiceResolver } from './webhook.js';
 
 /** Options of {@link startApiServer}. */
 export interface ApiServerOptions {
@@ -42,6 +43,8 @@ export interface ApiServerOptions {
   kubelet?: KubeletOptions | false;
   /** Run the Deployment/ReplicaSet controllers (default true). */
   controllers?: boolean;
+  /** Maps a webhook's `clientConfig.service` to a URL (no cluster DNS here); `url` webhooks need none. */
+  resolveService?: ServiceResolver;
   /** Namespaces created at start (default: default, kube-system, kube-public, kube-node-lease). */
   namespaces?: string[];
 }
@@ -95,7 +98,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     bookmarkIntervalMs: options.bookmarkIntervalMs ?? 1000,
     extraRoutes,
   };
-  const extensions = installExtensions(ctx);
+  const extensions = installExtensions(ctx, options.resolveService);
   const nsType = registry.byPlural('', 'v1', 'namespaces')!;
   for (const ns of options.namespaces ?? ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
     await api.create(nsType, undefined, { metadata: { name: ns } }, { fieldManager: 'kube-apiserver' });
@@ -105,6 +108,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   if (kubelet) {
     await kubelet.start();
     ctx.evict = (ns, name, body) => kubelet.evictViaApi(ns, name, body);
+    ctx.podLog = (ns, name) => kubelet.logs(ns, name);
   }
   const deployments = options.controllers === false ? undefined : new DeploymentController(api);
 

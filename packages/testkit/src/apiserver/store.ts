@@ -15,6 +15,8 @@ export interface StoreEvent {
   key: string;
   namespace: string;
   object: Obj;
+  /** The object before a MODIFIED change (for watches whose selector it enters or leaves). */
+  old?: Obj;
 }
 
 const objKey = (ns: string | undefined, name: string): string => `${ns ?? ''}/${name}`;
@@ -153,7 +155,7 @@ export class Store {
     }
     m.resourceVersion = String(++this.revision);
     b.set(objKey(ns, name), obj);
-    this.emit('MODIFIED', rt, obj);
+    this.emit('MODIFIED', rt, obj, old);
     return clone(obj);
   }
 
@@ -185,13 +187,14 @@ export class Store {
     return this.history.filter((e) => e.rv > rv);
   }
 
-  private emit(type: StoreEvent['type'], rt: ResourceType, obj: Obj): void {
+  private emit(type: StoreEvent['type'], rt: ResourceType, obj: Obj, old?: Obj): void {
     const ev: StoreEvent = {
       type,
       rv: this.revision,
       key: storageKey(rt),
       namespace: str(meta(obj).namespace, ''),
       object: clone(obj),
+      ...(old ? { old } : {}),
     };
     this.history.push(ev);
     while (this.history.length > this.historySize) this.compacted = this.history.shift()!.rv;

@@ -54,13 +54,19 @@ export function serveWatch(store: Store, res: ServerResponse, w: WatchRequest): 
       closed = true;
       unsubscribe();
       for (const t of timers) clearTimeout(t);
-      res.socket?.destroy();
+      // Flush what was written, then drop the connection without the chunked terminator (a premature close).
+      const sock = res.socket;
+      sock?.end();
+      setTimeout(() => sock?.destroy(), 50).unref();
     }
   };
-  const matches = (ev: StoreEvent): boolean =>
-    ev.key === key && (!w.namespace || ev.namespace === w.namespace) && w.select(ev.object);
   const send = (ev: StoreEvent): void => {
-    if (matches(ev)) write(ev.type, w.encode(ev.object, ev.type));
+    if (ev.key !== key || (w.namespace && ev.namespace !== w.namespace)) return;
+    const now = w.select(ev.object);
+    // An object entering or leaving the selector is ADDED or DELETED for this watcher, as the watch cache reports it.
+    const before = ev.type === 'MODIFIED' && ev.old ? w.select(ev.old) : now;
+    const type = ev.type !== 'MODIFIED' ? ev.type : now && !before ? 'ADDED' : !now && before ? 'DELETED' : ev.type;
+    if (now || before) write(type, w.encode(ev.object, type));
   };
   res.on('close', close);
   const untrack = w.track?.((abrupt) => {

@@ -277,6 +277,11 @@ export class Kubelet {
     else this.finish(cur, { phase: 'Failed', exitCode: 143, reason: 'Error' });
   }
 
+  /** Output of a local-process pod so far (empty for simulated pods); served as `pods/log`. */
+  logs(namespace: string, name: string): string {
+    return this.local.output(namespace, name);
+  }
+
   /** Ends a running pod now with the given outcome (a test's direct control). */
   complete(namespace: string, name: string, outcome: PodOutcome): void {
     const pod = this.api.store.get(this.podType, namespace, name);

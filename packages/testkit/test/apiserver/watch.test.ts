@@ -139,3 +139,23 @@ describe('Lease-based leader election', () => {
     expect(final.spec?.leaseTransitions).toBe(2);
   });
 });
+
+describe('watch with a label selector', () => {
+  it('reports an object entering the selector as ADDED and leaving it as DELETED', async () => {
+    server = await startApiServer({ kubelet: false });
+    const core = server.kubeConfig.makeApiClient(CoreV1Api);
+    const w = watchEvents(server, '/api/v1/namespaces/default/configmaps', { labelSelector: 'app=x', resourceVersion: String(server.store.resourceVersion) });
+    await new Promise((r) => setTimeout(r, 50));
+    await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'm', labels: { app: 'y' } } } });
+    const patch = async (app: string, data: string): Promise<void> => {
+      const cm = await core.readNamespacedConfigMap({ name: 'm', namespace: 'default' });
+      await core.replaceNamespacedConfigMap({ name: 'm', namespace: 'default', body: { ...cm, metadata: { ...cm.metadata, labels: { app } }, data: { d: data } } });
+    };
+    await patch('x', '1');
+    await patch('x', '2');
+    await patch('z', '3');
+    await until(() => w.events.length === 3, 'three events');
+    expect(w.events.map((e) => [e.type, (e.obj.data as { d: string }).d])).toEqual([['ADDED', '1'], ['MODIFIED', '2'], ['DELETED', '3']]);
+    w.stop();
+  });
+});
