@@ -44,7 +44,6 @@ export type {
   PodSpec,
   PodTemplateSpec,
   ResourceRequirements,
-  TemplatePodSpec,
 } from './api/kube-types.js';
 export type { CelRule, DurationBounds, SchemaNode } from './api/schema-types.js';
 export { toCrdSchema } from './api/schema-types.js';
@@ -69,6 +68,7 @@ export {
   AGC_RESOURCES,
 } from './api/defaults.js';
 export {
+  applyDefaults,
   applySchemaDefaults,
   applyActionsGatewayDefaults,
   applyRunnerGroupDefaults,

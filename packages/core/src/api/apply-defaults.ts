@@ -47,3 +47,10 @@ export function applyRunnerGroupDefaults(rg: RunnerGroup): RunnerGroup & { spec:
 export function applyRunnerGroupSpecDefaults<T extends RunnerGroupSpec>(spec: T): T & DefaultedRunnerGroupSpec {
   return applySchemaDefaults(spec, runnerGroupSpecSchema) as T & DefaultedRunnerGroupSpec;
 }
+
+/** Applies the schema defaults of `obj`'s kind (ActionsGateway or RunnerGroup); other values are copied as they are. */
+export function applyDefaults(obj: ActionsGateway): ActionsGateway & { spec: DefaultedActionsGatewaySpec };
+export function applyDefaults(obj: RunnerGroup): RunnerGroup & { spec: DefaultedRunnerGroupSpec };
+export function applyDefaults(obj: ActionsGateway | RunnerGroup): ActionsGateway | RunnerGroup {
+  return obj.kind === 'RunnerGroup' ? applyRunnerGroupDefaults(obj) : applyActionsGatewayDefaults(obj);
+}

@@ -93,13 +93,13 @@ export interface PodSpec {
   [field: string]: unknown;
 }
 
-/** A pod spec as a tenant writes it in a template: `containers` may be omitted (a `runner` is prepended). */
-export type TemplatePodSpec = Omit<PodSpec, 'containers'> & { containers?: Container[] };
-
-/** `corev1.PodTemplateSpec` as a RunnerGroup carries it. */
+/**
+ * `corev1.PodTemplateSpec` as a RunnerGroup carries it. `containers` is required as in Kubernetes, but may be
+ * empty: a `runner` container is prepended when the template has none.
+ */
 export interface PodTemplateSpec {
   metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
-  spec: TemplatePodSpec;
+  spec: PodSpec;
 }
 
 /** A Kubernetes object as core builds it: enough for any client to create or patch. */

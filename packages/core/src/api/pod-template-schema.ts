@@ -87,8 +87,9 @@ export const podTemplateSchema: SchemaNode = {
     spec: {
       type: 'object',
       'x-kubernetes-preserve-unknown-fields': true,
+      required: ['containers'],
       properties: {
-        containers: containerList('Containers; a container named "runner" is the job runner (prepended when absent).'),
+        containers: containerList('Containers (may be empty); a container named "runner" is the job runner, prepended when absent.'),
         initContainers: containerList('Init containers.'),
         volumes: {
           type: 'array',

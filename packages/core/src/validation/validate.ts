@@ -2,7 +2,9 @@
 import { actionsGatewaySchema } from '../api/actions-gateway-schema.js';
 import { runnerGroupSchema } from '../api/runner-group-schema.js';
 import { isRecord, ownValue } from '../api/safe-object.js';
+import { DNS_LABEL_PATTERN } from '../api/schema-parts.js';
 import type { SchemaNode } from '../api/schema-types.js';
+import { MAX_DNS_LABEL_LENGTH } from '../naming/bounded-name.js';
 import { checkAppRef, checkGitHubUrl, checkNamespace, checkProfileDowngrade, gatewayWarnings } from './gateway-rules.js';
 import { child, item } from './path.js';
 import { checkRunnerGroupSpec, type RunnerGroupPolicy } from './runner-group-rules.js';
@@ -80,8 +82,22 @@ export function validateRunnerGroup(obj: unknown, context: ValidationContext = {
       allowPrivilegedWorkers: context.allowPrivilegedWorkers === true,
       allowedPriorityClasses: context.allowedPriorityClasses,
     };
+    checkRunnerGroupName(ownValue(o, 'metadata'), f);
     checkRunnerGroupSpec(ownValue(o, 'spec'), child('', 'spec'), policy, f);
   });
+}
+
+/** A RunnerGroup's name is a label value on its pods and Secrets, so it must be a DNS label of ≤ 63 chars. */
+function checkRunnerGroupName(meta: unknown, f: Findings): void {
+  const name = isRecord(meta) ? ownValue(meta, 'name') : undefined;
+  if (typeof name !== 'string' || name === '') return;
+  if (name.length > MAX_DNS_LABEL_LENGTH || !new RegExp(DNS_LABEL_PATTERN).test(name)) {
+    f.violations.push({
+      path: 'metadata.name',
+      rule: 'pattern',
+      message: `metadata.name ${JSON.stringify(name.slice(0, 80))} must be a DNS label of at most ${MAX_DNS_LABEL_LENGTH} characters: it labels the group's pods and Secrets`,
+    });
+  }
 }
 
 /** One line per violation, `path: message [rule]`, for admission responses, Events and conditions. */

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { renderCrdFiles } from '../../../../scripts/render-crds.js';
 import { ACTIONS_GATEWAY_DEFAULTS, RUNNER_GROUP_DEFAULTS, actionsGatewayCrd, runnerGroupCrd } from '../../src/index.js';
 
@@ -54,9 +54,17 @@ describe('deploy/crds', () => {
     }
   });
 
-  for (const [name, build] of [['ActionsGateway', actionsGatewayCrd], ['RunnerGroup', runnerGroupCrd]] as const) {
+  /** The committed YAML, parsed: the structural checks run on what `kubectl apply` would send. */
+  const committed = (file: string): Node => parse(readFileSync(`${root}deploy/crds/${file}`, 'utf8')) as Node;
+
+  it('the committed YAML is the CRD objects core exports', () => {
+    expect(committed('actionsgateways.yaml')).toEqual(actionsGatewayCrd());
+    expect(committed('runnergroups.yaml')).toEqual(runnerGroupCrd());
+  });
+
+  for (const [name, file] of [['ActionsGateway', 'actionsgateways.yaml'], ['RunnerGroup', 'runnergroups.yaml']] as const) {
     describe(name, () => {
-      const crd = build();
+      const crd = committed(file);
       const schema = schemaOf(crd);
 
       it('is namespaced, v1alpha1 served and stored, with status, short name and category', () => {

@@ -4,6 +4,7 @@ import {
   RUNNER_GROUP_DEFAULTS,
   actionsGatewaySpecSchema,
   applyActionsGatewayDefaults,
+  applyDefaults,
   applyRunnerGroupSpecDefaults,
   runnerGroupSpecSchema,
   runnerGroupTemplateSchema,
@@ -66,6 +67,13 @@ describe('defaults', () => {
       spec: { gitHubAppRef: { name: 'a' }, gitHubURL: 'https://github.com/o' },
     });
     expect(out.spec.proxy).toEqual(ACTIONS_GATEWAY_DEFAULTS.proxy);
+  });
+
+  it('applyDefaults dispatches on kind', () => {
+    const rg = applyDefaults({ apiVersion: 'v', kind: 'RunnerGroup', metadata: {}, spec: { runnerLabels: ['a'], podTemplate: { spec: { containers: [] } } } });
+    expect(rg.spec.acquisitionProtocol).toBe('ScaleSet');
+    const ag = applyDefaults({ apiVersion: 'v', kind: 'ActionsGateway', metadata: {}, spec: { gitHubAppRef: { name: 'a' }, gitHubURL: 'https://github.com/o' } });
+    expect(ag.spec.securityProfile).toBe('baseline');
   });
 
   it('applyRunnerGroupSpecDefaults keeps explicit values', () => {

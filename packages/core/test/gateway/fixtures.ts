@@ -11,7 +11,7 @@ export function sampleGateway(patch: (ag: ActionsGateway) => void = () => undefi
       gitHubURL: 'https://github.com/team-a-org',
       runnerGroups: [
         { name: 'cpu', runnerLabels: ['self-hosted', 'linux'], podTemplate: { spec: { containers: [{ name: 'runner' }] } } },
-        { name: 'gpu', runnerLabels: ['gpu'], acquisitionProtocol: 'Classic', podTemplate: { spec: {} } },
+        { name: 'gpu', runnerLabels: ['gpu'], acquisitionProtocol: 'Classic', podTemplate: { spec: { containers: [] } } },
       ],
     },
   };

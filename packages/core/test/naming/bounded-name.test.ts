@@ -17,6 +17,10 @@ describe('runnerGroupObjectName', () => {
     expect(name.endsWith(`-${shortHash(`${ag}-cpu-standard`)}`)).toBe(true);
   });
 
+  it('pins the hashed form, so names survive releases (a change here orphans RunnerGroups)', () => {
+    expect(runnerGroupObjectName('a'.repeat(60), 'cpu-standard')).toBe(`${'a'.repeat(54)}-fbe57996`);
+  });
+
   it('distinguishes long names that share a prefix', () => {
     const ag = 'b'.repeat(70);
     expect(runnerGroupObjectName(ag, 'x')).not.toBe(runnerGroupObjectName(ag, 'y'));

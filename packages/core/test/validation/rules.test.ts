@@ -153,6 +153,14 @@ describe('validateRunnerGroup', () => {
     ]);
   });
 
+  it('refuses a name that cannot be a label value', () => {
+    const long = runnerGroup((r) => {
+      r.metadata.name = 'x'.repeat(64);
+      r.spec.podTemplate.spec.containers = [];
+    });
+    expect(validateRunnerGroup(long).violations).toEqual([expect.objectContaining({ path: 'metadata.name', rule: 'pattern' })]);
+  });
+
   it('requires runnerLabels and podTemplate', () => {
     const result = validateRunnerGroup({ metadata: {}, spec: {} });
     expect(result.violations.map((v) => v.path).sort()).toEqual(['spec.podTemplate', 'spec.runnerLabels']);
