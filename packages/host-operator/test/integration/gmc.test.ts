@@ -2,6 +2,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTeardownPlan } from '@actions-gateway/core';
 import { createMetrics } from '@actions-gateway/metrics';
 import { AppsV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubernetesObject } from '@kubernetes/client-node';
 import { ObjectWriter, applyCidrsToGateways, silentLogger, startGmc, type GmcProcess } from '../../src/index.js';
@@ -15,7 +16,7 @@ let custom: CustomObjectsApi;
 beforeAll(async () => {
   env = await startGmcEnv();
   custom = env.server.kubeConfig.makeApiClient(CustomObjectsApi);
-  const started = await startGmc(gmcArgs(env, ['--allow-agc-extra-env']), { ...gmcProcessEnv, AGC_EXTRA_OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4317' });
+  const started = await startGmc(gmcArgs(env, ['--allow-agc-extra-env', '--zap-log-level', 'error']), { ...gmcProcessEnv, AGC_EXTRA_OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4317' });
   if ('help' in started) throw new Error('unexpected help');
   gmc = started;
 }, 60_000);
@@ -136,12 +137,26 @@ describe('gmc', () => {
     }, 'a Warning InvalidSpec Event');
   });
 
-  it('deleting the CR tears everything down and removes the finalizer', async () => {
+  it('deleting the CR tears everything down in order and removes the finalizer', async () => {
+    const deleted: string[] = [];
+    const unsubscribe = env.server.store.onChange((type, obj) => {
+      const m = obj['metadata'] as { namespace?: string; name?: string };
+      if (type === 'DELETED' && m.namespace === 'team-a') deleted.push(`${String(obj['kind'])}/${m.name}`);
+    });
+    const plan = buildTeardownPlan(gateway('team-a') as never);
     await custom.deleteNamespacedCustomObject({ group: 'actions-gateway.github.com', version: 'v1alpha1', namespace: 'team-a', plural: 'actionsgateways', name: 'gw' });
     await waitUntil(() => gateway('team-a') === undefined, 'the gateway gone', 30_000);
     for (const [v, k, n] of inventory.filter(([, k]) => k !== 'Secret')) expect(get(v, k, 'team-a', n), `${k}/${n}`).toBeUndefined();
     const rgs = await custom.listNamespacedCustomObject({ group: 'actions-gateway.github.com', version: 'v1alpha1', namespace: 'team-a', plural: 'runnergroups' }) as { items: Obj[] };
     expect(rgs.items).toHaveLength(0);
+    unsubscribe();
+    const expected = ['RunnerGroup', ...plan.deletes.map((d) => `${d.kind}/${d.name}`)];
+    const seen = deleted.map((d) => (d.startsWith('RunnerGroup/') ? 'RunnerGroup' : d)).filter((d) => expected.includes(d));
+    const firstIndex = expected.filter((e) => seen.includes(e)).map((e) => seen.indexOf(e));
+    expect(firstIndex).toEqual([...firstIndex].sort((a, b) => a - b));
+    expect(seen[0]).toBe('RunnerGroup');
+    expect(seen).toContain('Deployment/actions-gateway-controller');
+    expect(seen.at(-1)).toBe('ServiceAccount/actions-gateway-worker');
   }, 60_000);
 
   it('serves metrics and health', async () => {
