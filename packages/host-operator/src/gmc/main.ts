@@ -14,7 +14,7 @@ import { Controller } from '../runtime/controller.js';
 import { EventRecorder } from '../runtime/events.js';
 import { Informer } from '../runtime/informer.js';
 import { LeaderElector, leaderIdentity } from '../runtime/leader-election.js';
-import type { KubeObject } from '../runtime/object.js';
+import { objectKey, type KubeObject } from '../runtime/object.js';
 import { startTracing } from '../tracing/tracing.js';
 import { parseGmcConfig } from './flags.js';
 import { applyCidrsToGateways } from './ip-apply.js';
@@ -55,7 +55,21 @@ export async function startGmc(argv: readonly string[], env: NodeJS.ProcessEnv):
   else kc.loadFromDefault();
   const identity = leaderIdentity();
 
-  const gateways = new Informer<Gateway>({ kubeConfig: kc, path: '/apis/actions-gateway.github.com/v1alpha1/actionsgateways', name: 'actionsgateways', logger: log });
+  const gateways = new Informer<Gateway>({
+    kubeConfig: kc,
+    path: '/apis/actions-gateway.github.com/v1alpha1/actionsgateways',
+    name: 'actionsgateways',
+    logger: log,
+    indexers: { appSecret: (ag) => [`${ag.metadata?.namespace ?? ''}/${ag.spec?.gitHubAppRef?.name ?? ''}`] },
+  });
+  // App Secrets are watched for their existence only: the data is dropped before caching.
+  const secrets = new Informer<KubeObject>({
+    kubeConfig: kc,
+    path: '/api/v1/secrets',
+    name: 'secrets',
+    logger: log,
+    transform: (s) => ({ apiVersion: s.apiVersion, kind: s.kind, metadata: { name: s.metadata?.name, namespace: s.metadata?.namespace, resourceVersion: s.metadata?.resourceVersion } }),
+  });
   const deployments = new Informer<KubeObject>({
     kubeConfig: kc,
     path: '/apis/apps/v1/deployments',
@@ -90,6 +104,7 @@ export async function startGmc(argv: readonly string[], env: NodeJS.ProcessEnv):
     onError: () => metrics.reconcileErrors.inc({ controller: 'gmc', resource: 'actionsgateway' }),
   })
     .watch(gateways)
+    .watch(secrets, (s) => gateways.store.byIndex('appSecret', `${s.metadata?.namespace ?? ''}/${s.metadata?.name ?? ''}`).map((ag) => objectKey(ag)))
     .watch(deployments, (d) =>
       (d.metadata?.ownerReferences ?? []).filter((r) => r.kind === 'ActionsGateway' && r.controller).map((r) => `${d.metadata?.namespace ?? ''}/${r.name}`),
     );
@@ -147,7 +162,7 @@ export async function startGmc(argv: readonly string[], env: NodeJS.ProcessEnv):
           {
             healthz: { ping: () => undefined, 'leader-election': () => (elector && !elector.healthy() ? 'lease not renewed within the lease duration' : undefined) },
             readyz: {
-              informers: () => (gateways.isFresh() && deployments.isFresh() ? undefined : 'informers not synced or not fresh'),
+              informers: () => (gateways.isFresh() && deployments.isFresh() && secrets.isFresh() ? undefined : 'informers not synced or not fresh'),
               ...(config.webhook && config.enableWebhooks ? { webhook: () => (webhookStarted ? undefined : 'webhook server not started') } : {}),
             },
           },
@@ -162,6 +177,7 @@ export async function startGmc(argv: readonly string[], env: NodeJS.ProcessEnv):
   }
   gateways.start();
   deployments.start();
+  secrets.start();
   if (elector) elector.start();
   else startLeading();
   log.info({ identity, leaderElect: config.leaderElect }, 'gmc started');
@@ -191,7 +207,7 @@ export async function startGmc(argv: readonly string[], env: NodeJS.ProcessEnv):
       deadline.unref();
       await step('ip range refresher', () => refresher.stop());
       await step('controller', () => controller.stop());
-      await step('informers', () => Promise.all([gateways.stop(), deployments.stop()]));
+      await step('informers', () => Promise.all([gateways.stop(), deployments.stop(), secrets.stop()]));
       await step('leader election', async () => elector?.stop());
       await step('servers', () => Promise.all(servers.map((s) => s.close(3000))));
       await step('tracing', () => tracing.shutdown(5000));

@@ -40,6 +40,8 @@ export interface InformerOptions<T extends KubeObject> {
   /** Backoff after failures; 500 ms → 30 s when absent. */
   readonly backoff?: BackoffOptions;
   readonly indexers?: Readonly<Record<string, IndexFunc<T>>>;
+  /** Rewrites each object before it is cached (e.g. drop Secret data so only metadata stays in memory). */
+  readonly transform?: (obj: T) => T;
   readonly clock?: Clock;
   readonly logger?: RuntimeLogger;
 }
@@ -233,9 +235,10 @@ export class Informer<T extends KubeObject> {
     }
   }
 
-  private apply(type: WatchEventType, obj: T): void {
-    const rv = obj.metadata?.resourceVersion;
+  private apply(type: WatchEventType, raw: T): void {
     if (type === 'BOOKMARK') return;
+    const obj = this.options.transform ? this.options.transform(raw) : raw;
+    const rv = obj.metadata?.resourceVersion;
     if (type === 'DELETED') {
       const gone = this.store.remove(objectKey(obj));
       this.emit((h) => h.delete?.(gone ?? obj));

@@ -123,6 +123,12 @@ describe('gmc', () => {
     for (const [v, k, n] of inventory) expect(get(v, k, 'team-b', n), `${k}/${n}`).toBeUndefined();
   });
 
+  it('creating the missing Secret is noticed by the Secret watch (well before the 30 s requeue)', async () => {
+    await env.core.createNamespacedSecret({ namespace: 'team-b', body: { metadata: { name: 'app' }, stringData: { appId: '1', installationId: '2', privateKey: 'k' } } });
+    await waitUntil(() => get('apps/v1', 'Deployment', 'team-b', 'actions-gateway-proxy') !== undefined, 'team-b provisioned', 10_000);
+    await waitUntil(() => condition('team-b', 'CredentialUnavailable')?.status === 'False', 'CredentialUnavailable=False', 10_000);
+  });
+
   it('an invalid CR that bypassed the webhook is not provisioned: Ready=False/InvalidSpec and a Warning Event', async () => {
     await tenant(env, 'team-c');
     const bad = sampleGateway('team-c', 'privileged-container.yaml');

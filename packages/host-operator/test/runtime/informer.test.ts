@@ -51,6 +51,13 @@ describe('Informer', () => {
     expect(inf.isFresh()).toBe(true);
   });
 
+  it('caches what transform returns (e.g. metadata only)', async () => {
+    server.put('secret-like', { token: 'x' });
+    const { inf } = start({ transform: (o) => ({ metadata: o.metadata }) });
+    await inf.waitForSync();
+    expect(inf.store.get('ns/secret-like')).toEqual({ metadata: expect.objectContaining({ name: 'secret-like' }) });
+  });
+
   it('re-lists after a 410 delivered in-stream and converges on changes made meanwhile', async () => {
     server.watchModes.push('gone-in-stream');
     const { inf } = start();
