@@ -5,7 +5,7 @@ import type { StatusCause } from './errors.js';
 import { ApiError, invalid, invalidValue, required } from './errors.js';
 import type { Obj } from './json.js';
 import { asArr, asObj, isObj, meta } from './json.js';
-import { applyDefaults, collectRules, objectMetaFields, prune, validate } from './schema.js';
+import { applyDefaults, blockingCause, collectRules, objectMetaFields, prune, validate } from './schema.js';
 
 function validateCrd(crd: Obj): StatusCause[] {
   const causes: StatusCause[] = [];
@@ -87,7 +87,10 @@ export function crdAdmission(): AdmissionPlugin {
       const { metadata: _m, ...body } = o;
       const oldBody = req.oldObject ? (({ metadata: _om, ...rest }) => rest)(req.oldObject) : undefined;
       const rootSchema = { ...schema, properties: { ...asObj(schema.properties), apiVersion: { type: 'string' }, kind: { type: 'string' } } };
-      validate(body, rootSchema, '', oldBody, causes);
+      validate(body, rootSchema, '', oldBody, causes, 'schema');
+      const blocked = blockingCause(causes);
+      if (blocked) causes.push(blocked);
+      else validate(body, rootSchema, '', oldBody, causes, 'rules');
       if (causes.length) throw invalid(req.rt.kind, req.rt.group, req.name, causes);
     },
   };

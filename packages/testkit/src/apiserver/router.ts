@@ -84,6 +84,8 @@ function resolveTarget(registry: Registry, group: string, version: string, segs:
 
 function verbOf(method: string, t: Target, q: URLSearchParams): Verb | undefined {
   const one = t.name !== undefined;
+  // The all-namespaces path of a namespaced kind only lists and watches.
+  if (t.rt.namespaced && t.namespace === undefined && method !== 'GET') return undefined;
   if (t.sub === 'log') return method === 'GET' ? 'get' : undefined;
   if (t.sub === 'eviction') return method === 'POST' ? 'create' : undefined;
   switch (method) {
@@ -244,6 +246,9 @@ async function routeUnsafe(ctx: RouterContext, req: IncomingMessage, res: Server
       const type = patchTypes[ct];
       if (!type) {
         throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${Object.keys(patchTypes).join(', ')}`);
+      }
+      if (type === 'apply' && !q.get('fieldManager')) {
+        throw badRequest('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
       }
       const body = decodeBody(await readBody(req), type === 'apply' ? 'application/yaml' : 'application/json');
       const existed = ctx.store.get(rt, t.namespace, t.name!) !== undefined;

@@ -71,8 +71,17 @@ function typeOk(v: unknown, type: unknown): boolean {
 
 const show = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : isObj(v) ? '"object"' : Array.isArray(v) ? '"array"' : String(v));
 
+/** `schema`: OpenAPI checks only; `rules`: CEL rules only; `all`: both in one pass. */
+export type ValidationPass = 'all' | 'schema' | 'rules';
+
 /** Validates `v` against `schema`; `old` is the previous value at the same place (for transition rules). */
-export function validate(v: unknown, schema: Obj, path: string, old: unknown, causes: StatusCause[]): void {
+export function validate(v: unknown, schema: Obj, path: string, old: unknown, causes: StatusCause[], pass: ValidationPass = 'all'): void {
+  const sink: StatusCause[] = [];
+  const target = pass === 'rules' ? sink : causes;
+  validateInto(v, schema, path, old, target, pass === 'rules' ? causes : pass === 'schema' ? sink : causes);
+}
+
+function validateInto(v: unknown, schema: Obj, path: string, old: unknown, causes: StatusCause[], ruleCauses: StatusCause[]): void {
   const invalid = (detail: string, value: unknown = v): void => {
     causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: ${show(value)}: ${detail}`, field: path });
   };
@@ -103,7 +112,7 @@ export function validate(v: unknown, schema: Obj, path: string, old: unknown, ca
   if (Array.isArray(v)) {
     if (typeof schema.maxItems === 'number' && v.length > schema.maxItems) causes.push({ reason: 'FieldValueTooMany', message: `Too many: ${v.length}: must have at most ${schema.maxItems} items`, field: path });
     if (typeof schema.minItems === 'number' && v.length < schema.minItems) invalid(`${path} in body should have at least ${schema.minItems} items`, v.length);
-    if (isObj(schema.items)) v.forEach((x, i) => validate(x, schema.items as Obj, `${path}[${i}]`, undefined, causes));
+    if (isObj(schema.items)) v.forEach((x, i) => validateInto(x, schema.items as Obj, `${path}[${i}]`, undefined, causes, ruleCauses));
   }
   if (isObj(v)) {
     for (const r of asArr(schema.required)) {
@@ -113,16 +122,31 @@ export function validate(v: unknown, schema: Obj, path: string, old: unknown, ca
     const oldObj = isObj(old) ? old : undefined;
     for (const [k, x] of Object.entries(v)) {
       const ps = isObj(props[k]) ? props[k] : isObj(schema.additionalProperties) ? schema.additionalProperties : undefined;
-      if (ps) validate(x, ps, path ? `${path}.${k}` : k, oldObj?.[k], causes);
+      if (ps) validateInto(x, ps, path ? `${path}.${k}` : k, oldObj?.[k], causes, ruleCauses);
     }
     if (typeof schema.maxProperties === 'number' && Object.keys(v).length > schema.maxProperties) {
       causes.push({ reason: 'FieldValueTooMany', message: `Too many: ${Object.keys(v).length}: must have at most ${schema.maxProperties} items`, field: path });
     }
   }
-  runRules(v, schema, path, old, causes);
+  runRules(v, schema, path, old, ruleCauses);
+}
+
+/**
+ * Whether schema errors block the CEL pass, as the real server decides: a wrong type or an unsupported enum value
+ * means rules would read garbage, so they are skipped with one cause saying so.
+ */
+export function blockingCause(causes: StatusCause[]): StatusCause | undefined {
+  if (!causes.some((c) => c.reason === 'FieldValueNotSupported' || c.reason === 'FieldValueTypeInvalid')) return undefined;
+  return {
+    reason: 'FieldValueInvalid',
+    message: 'Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
+    field: '<nil>',
+  };
 }
 
 function runRules(v: unknown, schema: Obj, path: string, old: unknown, causes: StatusCause[]): void {
+  // The real server shows the schema type, not the value, in a rule's cause: `Invalid value: "string"`.
+  const shown = JSON.stringify(str(schema.type, typeName(v)));
   for (const raw of asArr(schema['x-kubernetes-validations'])) {
     if (!isObj(raw) || typeof raw.rule !== 'string') continue;
     const transition = isTransitionRule(raw.rule);
@@ -131,7 +155,7 @@ function runRules(v: unknown, schema: Obj, path: string, old: unknown, causes: S
     const field = typeof raw.fieldPath === 'string' ? `${path}${raw.fieldPath}` : path;
     const reason = typeof raw.reason === 'string' ? raw.reason : 'FieldValueInvalid';
     if (!compiled.ok) {
-      causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: ${show(v)}: compilation failed: ${compiled.error}`, field });
+      causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: ${shown}: compilation failed: ${compiled.error}`, field });
       continue;
     }
     let result: unknown;
@@ -142,14 +166,14 @@ function runRules(v: unknown, schema: Obj, path: string, old: unknown, causes: S
       if (/no such key|No such key/i.test(String(message))) {
         result = false;
       } else {
-        causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: ${show(v)}: rule evaluation failed: ${message}`, field });
+        causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: ${shown}: rule evaluation failed: ${message}`, field });
         continue;
       }
     }
     if (result !== true) {
       const msg = typeof raw.message === 'string' && raw.message ? raw.message : `failed rule: ${raw.rule}`;
       const ruleReason = reason === 'FieldValueForbidden' ? 'Forbidden' : reason === 'FieldValueRequired' ? 'Required value' : undefined;
-      causes.push({ reason, message: ruleReason ? `${ruleReason}: ${msg}` : `Invalid value: ${show(v)}: ${msg}`, field });
+      causes.push({ reason, message: ruleReason ? `${ruleReason}: ${msg}` : `Invalid value: ${shown}: ${msg}`, field });
     }
   }
 }

@@ -1,11 +1,12 @@
-// ValidatingWebhookConfiguration: AdmissionReview v1 calls over HTTPS, trusting the caBundle, with failurePolicy and timeouts.
+// Validating and mutating webhooks: AdmissionReview v1 calls over HTTPS, trusting the caBundle, with failurePolicy and timeouts.
 import { randomUUID } from 'node:crypto';
 import { request as httpsRequest } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import type { AdmissionPlugin, AdmissionRequest } from './admission.js';
 import { ApiError } from './errors.js';
 import type { Obj } from './json.js';
-import { asArr, asObj, isObj, str } from './json.js';
+import { asArr, asObj, isObj, meta, str } from './json.js';
+import { jsonPatch } from './patch.js';
 import type { Resources } from './resources.js';
 import { parseLabelSelector } from './selectors.js';
 
@@ -39,25 +40,52 @@ function post(url: string, body: string, ca: string | undefined, timeoutMs: numb
   });
 }
 
-/** Calls every matching validating webhook in order; any denial rejects the request. */
+/** The webhooks of one kind of configuration that apply to a request, in configuration-name order. */
+function matchingHooks(api: Resources, plural: string, req: AdmissionRequest): Obj[] {
+  if (req.rt.group === 'admissionregistration.k8s.io') return [];
+  const configs = api.store.list(api.registry.byPlural('admissionregistration.k8s.io', 'v1', plural)!);
+  const out: Obj[] = [];
+  for (const cfg of configs) {
+    for (const hook of asArr(cfg.webhooks).filter(isObj)) {
+      if (!asArr(hook.rules).filter(isObj).some((r) => matchesRule(r, req))) continue;
+      const target = req.object ?? req.oldObject ?? {};
+      if (isObj(hook.objectSelector) && !parseLabelSelector(selectorString(hook.objectSelector))(target)) continue;
+      if (isObj(hook.namespaceSelector) && req.namespace) {
+        const ns = api.store.get(api.registry.byPlural('', 'v1', 'namespaces')!, undefined, req.namespace);
+        if (ns && !parseLabelSelector(selectorString(hook.namespaceSelector))(ns)) continue;
+      }
+      out.push(hook);
+    }
+  }
+  return out;
+}
+
+/** Mutating webhooks (JSONPatch responses applied in order), then validating ones; any denial rejects the request. */
 export function webhookAdmission(api: Resources, resolveService: ServiceResolver | undefined): AdmissionPlugin {
   return {
-    name: 'ValidatingAdmissionWebhook',
-    async validate(req: AdmissionRequest) {
-      if (req.rt.group === 'admissionregistration.k8s.io') return;
-      const configs = api.store.list(api.registry.byPlural('admissionregistration.k8s.io', 'v1', 'validatingwebhookconfigurations')!);
-      for (const cfg of configs) {
-        for (const hook of asArr(cfg.webhooks).filter(isObj)) {
-          if (!asArr(hook.rules).filter(isObj).some((r) => matchesRule(r, req))) continue;
-          const target = req.object ?? req.oldObject ?? {};
-          if (isObj(hook.objectSelector) && !parseLabelSelector(selectorString(hook.objectSelector))(target)) continue;
-          if (isObj(hook.namespaceSelector) && req.namespace) {
-            const ns = api.store.get(api.registry.byPlural('', 'v1', 'namespaces')!, undefined, req.namespace);
-            if (ns && !parseLabelSelector(selectorString(hook.namespaceSelector))(ns)) continue;
-          }
-          await callHook(hook, req, resolveService);
+    name: 'AdmissionWebhook',
+    async mutate(req: AdmissionRequest) {
+      for (const hook of matchingHooks(api, 'mutatingwebhookconfigurations', req)) {
+        const response = await callHook(hook, req, resolveService);
+        if (!response || typeof response.patch !== 'string' || !req.object) continue;
+        if (response.patchType !== undefined && response.patchType !== 'JSONPatch') {
+          throw new ApiError(500, 'InternalError', `Internal error occurred: unsupported patch type "${str(response.patchType)}" from webhook "${str(hook.name)}"`);
         }
+        let ops: unknown;
+        try {
+          ops = JSON.parse(Buffer.from(response.patch, 'base64').toString('utf8'));
+        } catch {
+          throw new ApiError(500, 'InternalError', `Internal error occurred: webhook "${str(hook.name)}" returned a patch that is not JSON`);
+        }
+        const patched = asObj(jsonPatch(req.object, ops));
+        const name = meta(req.object).name;
+        for (const k of Object.keys(req.object)) delete req.object[k];
+        Object.assign(req.object, patched);
+        meta(req.object).name ??= name;
       }
+    },
+    async validate(req: AdmissionRequest) {
+      for (const hook of matchingHooks(api, 'validatingwebhookconfigurations', req)) await callHook(hook, req, resolveService);
     },
   };
 }
@@ -75,7 +103,8 @@ function selectorString(sel: Obj): string {
   return parts.join(',');
 }
 
-async function callHook(hook: Obj, req: AdmissionRequest, resolveService: ServiceResolver | undefined): Promise<void> {
+/** Calls one webhook; throws on denial (or on failure under failurePolicy Fail); returns its response when allowed. */
+async function callHook(hook: Obj, req: AdmissionRequest, resolveService: ServiceResolver | undefined): Promise<Obj | undefined> {
   const name = str(hook.name);
   const failurePolicy = str(hook.failurePolicy, 'Fail');
   const timeoutMs = (typeof hook.timeoutSeconds === 'number' ? hook.timeoutSeconds : 10) * 1000;
@@ -117,11 +146,11 @@ async function callHook(hook: Obj, req: AdmissionRequest, resolveService: Servic
     response = asObj(asObj(JSON.parse(res.text) as unknown).response);
     if (response.uid !== uid) throw new Error(`expected response.uid="${uid}", got "${str(response.uid)}"`);
   } catch (e) {
-    if (failurePolicy === 'Ignore') return;
+    if (failurePolicy === 'Ignore') return undefined;
     throw new ApiError(500, 'InternalError', `Internal error occurred: failed calling webhook "${name}": failed to call webhook: Post "${url ?? ''}": ${(e as Error).message}`);
   }
   for (const w of asArr(response.warnings)) req.warnings.push(str(w));
-  if (response.allowed === true) return;
+  if (response.allowed === true) return response;
   const status = asObj(response.status);
   const code = typeof status.code === 'number' && status.code >= 400 && status.code < 600 ? status.code : 400;
   const why = str(status.message) || str(status.reason);

@@ -201,7 +201,50 @@ export class Kubelet {
       this.local.start(cur, (exitCode, signal) => this.finish(written, exitCode === 0 ? { phase: 'Succeeded', exitCode: 0 } : { phase: 'Failed', exitCode: exitCode ?? (signal === 'SIGKILL' ? 137 : 143) }));
       return;
     }
-    if (outcome.phase !== 'Running') this.later(written, outcome.afterMs ?? 0, () => this.finish(written, outcome));
+    if (outcome.phase !== 'Running') this.later(written, outcome.afterMs ?? 0, () => this.containerExited(written, outcome));
+  }
+
+  /**
+   * The container ended on its own. Under restartPolicy Always (or OnFailure after a failure) the kubelet restarts
+   * it: the pod stays Running, restartCount goes up, and the container waits in CrashLoopBackOff for
+   * 10 s × 2^(restarts) (capped at 300 s) on the clock before it runs its script again.
+   */
+  private containerExited(pod: Obj, outcome: PodOutcome): void {
+    const cur = this.current(pod);
+    if (!cur || meta(cur).deletionTimestamp) return this.finish(pod, outcome);
+    const policy = str(asObj(cur.spec).restartPolicy, 'Always');
+    const failed = outcome.phase === 'Failed';
+    if (policy === 'Never' || (policy === 'OnFailure' && !failed)) return this.finish(pod, outcome);
+    const now = rfc3339(this.clock.now());
+    const exitCode = outcome.exitCode ?? (failed ? 1 : 0);
+    const status = asObj(cur.status);
+    const statuses = asArr(status.containerStatuses).filter(isObj);
+    const first = statuses[0];
+    if (!first) return this.finish(pod, outcome);
+    const restarts = Number(first.restartCount ?? 0);
+    first.lastState = { terminated: { exitCode, reason: outcome.reason ?? (exitCode === 0 ? 'Completed' : 'Error'), startedAt: asObj(asObj(first.state).running).startedAt ?? now, finishedAt: now } };
+    first.state = { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${Math.min(300, 10 * 2 ** restarts)}s restarting failed container=${str(first.name)} pod=${str(meta(cur).name)}` } };
+    first.ready = false;
+    first.started = false;
+    first.restartCount = restarts + 1;
+    status.conditions = asArr(status.conditions).map((c) => (isObj(c) && (c.type === 'Ready' || c.type === 'ContainersReady') ? { ...c, status: 'False', reason: 'ContainersNotReady', lastTransitionTime: now } : c));
+    const written = this.write(cur);
+    if (!written) return;
+    this.later(written, Math.min(300, 10 * 2 ** restarts) * 1000, () => this.restart(written));
+  }
+
+  private restart(pod: Obj): void {
+    const cur = this.current(pod);
+    if (!cur || meta(cur).deletionTimestamp) return;
+    const outcome = this.outcomeFor(cur);
+    const now = rfc3339(this.clock.now());
+    const ready = !outcome.notReady;
+    const status = asObj(cur.status);
+    const first = asArr(status.containerStatuses).find(isObj);
+    if (first) Object.assign(first, { state: { running: { startedAt: now } }, ready, started: true });
+    status.conditions = asArr(status.conditions).map((c) => (isObj(c) && (c.type === 'Ready' || c.type === 'ContainersReady') ? { ...c, status: ready ? 'True' : 'False', reason: undefined, lastTransitionTime: now } : c));
+    const written = this.write(cur);
+    if (written && outcome.phase !== 'Running') this.later(written, outcome.afterMs ?? 0, () => this.containerExited(written, outcome));
   }
 
   /** Ends a pod: containers terminated, phase terminal; `podReason` goes to status.reason (Evicted, DeadlineExceeded). */

@@ -93,7 +93,8 @@ describe('ValidatingWebhookConfiguration', () => {
         const review = JSON.parse(body) as (typeof reviews)[number] & { request: { uid: string } };
         reviews.push(review);
         const allowed = review.request.object?.metadata?.labels?.deny !== 'yes';
-        const answer = { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: review.request.uid, allowed, ...(allowed ? { warnings: ['looked fine'] } : { status: { code: 403, message: 'label deny=yes is not allowed' } }) } };
+        const mutate = req.url === '/mutate' ? { patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify([{ op: 'add', path: '/metadata/labels/stamped', value: 'yes' }])).toString('base64') } : {};
+        const answer = { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: review.request.uid, allowed, ...mutate, ...(allowed ? { warnings: ['looked fine'] } : { status: { code: 403, message: 'label deny=yes is not allowed' } }) } };
         setTimeout(() => res.end(JSON.stringify(answer)), delayMs);
       });
     });
@@ -135,6 +136,14 @@ describe('ValidatingWebhookConfiguration', () => {
     expect(slow.body.message).toMatch(/^Internal error occurred: failed calling webhook "policy.testkit.example.com": failed to call webhook: Post ".*": context deadline exceeded$/);
     delayMs = 0;
     await admission.deleteValidatingWebhookConfiguration({ name: 'policy' });
+  });
+
+  it('applies a mutating webhook\'s JSONPatch before validation', async () => {
+    const admission = server.kubeConfig.makeApiClient(AdmissionregistrationV1Api);
+    await admission.createMutatingWebhookConfiguration({ body: config('stamp', hookUrl.replace('/validate', '/mutate'), 'Fail') });
+    const created = await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'stamped', labels: { hooked: '1' } } } });
+    expect(created.metadata?.labels).toEqual({ hooked: '1', stamped: 'yes' });
+    await admission.deleteMutatingWebhookConfiguration({ name: 'stamp' });
   });
 
   it('honours failurePolicy: an unreachable webhook refuses under Fail and is skipped under Ignore', async () => {

@@ -12,16 +12,16 @@ const tsx = join(root, 'node_modules/.bin/tsx');
 const cli = join(root, 'packages/testkit/src/cli.ts');
 
 describe('ag-testkit apiserver', () => {
-  it('serves until SIGTERM', async () => {
+  it.each([[[], 'http'], [['--https'], 'https']] as const)('serves kubectl until SIGTERM (%j)', async (flags, scheme) => {
     const dir = mkdtempSync(join(tmpdir(), 'ag-cli-'));
     const kc = join(dir, 'kubeconfig');
-    const child = spawn(tsx, ['--conditions=source', cli, 'apiserver', '--kubeconfig', kc]);
+    const child = spawn(tsx, ['--conditions=source', cli, 'apiserver', '--kubeconfig', kc, ...flags]);
     let out = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
       await until(() => out.includes('\n'), 'ready line', 20_000);
-      expect(out).toMatch(/^ready http:\/\/127\.0\.0\.1:\d+\n$/);
+      expect(out).toMatch(new RegExp(`^ready ${scheme}://127\\.0\\.0\\.1:\\d+\\n$`));
       expect(readFileSync(kc, 'utf8')).toContain(out.trim().slice('ready '.length));
       expect((await kubectl(kc, ['get', 'ns', 'default', '-o', 'name'])).stdout).toBe('namespace/default\n');
     } finally {

@@ -14,7 +14,7 @@ afterEach(async () => {
 
 const podBody = (name: string, extra: Partial<V1Pod['spec']> = {}, labels: Record<string, string> = {}): V1Pod => ({
   metadata: { name, labels },
-  spec: { containers: [{ name: 'main', image: 'busybox:1.36' }], ...extra },
+  spec: { containers: [{ name: 'main', image: 'busybox:1.36' }], restartPolicy: 'Never', ...extra },
 });
 
 async function phaseOf(core: CoreV1Api, name: string): Promise<V1Pod> {
@@ -49,6 +49,25 @@ describe('kubelet simulator', () => {
     const bad = await phaseOf(core, 'bad');
     expect(bad.status?.phase).toBe('Failed');
     expect(bad.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({ exitCode: 3, reason: 'Error' });
+  });
+
+  it('restarts a failing container under restartPolicy Always with CrashLoopBackOff back-off', async () => {
+    const clock = new ManualClock();
+    server = await startApiServer({ clock });
+    const s = server;
+    const core = s.kubeConfig.makeApiClient(CoreV1Api);
+    s.kubelet!.script({ name: 'crash' }, { phase: 'Failed', afterMs: 1000, exitCode: 2 });
+    await core.createNamespacedPod({ namespace: 'default', body: podBody('crash', { restartPolicy: 'Always' }) });
+    await until(() => (s.store.get({ apiVersion: 'v1', kind: 'Pod', namespace: 'default', name: 'crash' })?.status as { phase?: string }).phase === 'Running', 'running');
+    clock.advance(1000);
+    let p = await phaseOf(core, 'crash');
+    expect(p.status?.phase).toBe('Running');
+    expect(p.status?.containerStatuses?.[0]).toMatchObject({ restartCount: 1, ready: false, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { exitCode: 2 } } });
+    clock.advance(10_000);
+    p = await phaseOf(core, 'crash');
+    expect(p.status?.containerStatuses?.[0]?.state?.running).toBeDefined();
+    clock.advance(1000);
+    expect((await phaseOf(core, 'crash')).status?.containerStatuses?.[0]?.restartCount).toBe(2);
   });
 
   it('fails a pod past activeDeadlineSeconds with DeadlineExceeded', async () => {
