@@ -41,9 +41,11 @@ export async function fetchGitHubCidrs(apiUrl: string, timeoutMs = 60_000, signa
 /** The shared snapshot of GitHub CIDRs; empty until the first successful fetch. */
 export class IpRangeCache {
   private cidrs: readonly string[] = [];
+  /** The current list (frozen; empty before the first success). */
   snapshot(): readonly string[] {
     return this.cidrs;
   }
+  /** Replaces the list. */
   set(cidrs: readonly string[]): void {
     this.cidrs = Object.freeze([...cidrs]);
   }

@@ -14,6 +14,7 @@ export interface ObjectAccess<T extends KubeObject> {
 
 const maxAttempts = 5;
 
+/** True when `obj` carries `finalizer`. */
 export function hasFinalizer(obj: KubeObject, finalizer: string): boolean {
   return obj.metadata?.finalizers?.includes(finalizer) ?? false;
 }
