@@ -1,7 +1,11 @@
+import { existsSync } from 'node:fs';
 import { defineConfig } from 'tsup';
 
+// The agc bin joins the build once its entry exists.
+const bins = ['src/gmc.ts', 'src/agc.ts'].filter((f) => existsSync(f));
+
 export default defineConfig({
-  entry: ['src/index.ts',  'src/gmc.ts',  'src/agc.ts'],
+  entry: ['src/index.ts', ...bins],
   format: ['esm'],
   dts: { entry: 'src/index.ts' },
   sourcemap: true,

@@ -1,1 +1,81 @@
-export {};
+/**
+ * `@actions-gateway/operator`: the controller runtime on `@kubernetes/client-node` (informers, work
+ * queue, controller, leader election, finalizers, status, Events), the HTTP servers, logging and
+ * tracing wiring shared by the `gmc` and `agc` hosts.
+ */
+export { systemClock, sleep } from './runtime/clock.js';
+export type { Clock, TimerHandle } from './runtime/clock.js';
+export { Backoff, parseRetryAfter } from './runtime/backoff.js';
+export type { BackoffOptions } from './runtime/backoff.js';
+export { KubeError, isConflict, isNotFound, kubeErrorFrom, toKubeError } from './runtime/kube-error.js';
+export { silentLogger } from './runtime/logger.js';
+export type { LogFn, RuntimeLogger } from './runtime/logger.js';
+export { objectKey, splitKey } from './runtime/object.js';
+export type { KubeObject, ObjectMeta } from './runtime/object.js';
+export { Store } from './runtime/store.js';
+export type { IndexFunc } from './runtime/store.js';
+export { Informer } from './runtime/informer.js';
+export type { InformerHandlers, InformerOptions, InformerStats } from './runtime/informer.js';
+export { ItemExponentialRateLimiter, MaxOfRateLimiter, TokenBucketRateLimiter, defaultControllerRateLimiter } from './runtime/rate-limiter.js';
+export type { RateLimiter } from './runtime/rate-limiter.js';
+export { WorkQueue } from './runtime/workqueue.js';
+export type { WorkQueueOptions } from './runtime/workqueue.js';
+export { controllerRuntimeMetrics, workQueueMetrics } from './runtime/runtime-metrics.js';
+export type { ControllerRuntimeMetrics, ReconcileResultLabel, WorkQueueMetrics } from './runtime/runtime-metrics.js';
+export { Controller } from './runtime/controller.js';
+export type { ControllerOptions, KeyMapper, ReconcileResult, Reconciler } from './runtime/controller.js';
+export { CustomResourceClient } from './runtime/custom-resource.js';
+export type { ResourceType } from './runtime/custom-resource.js';
+export { ensureFinalizer, hasFinalizer, removeFinalizer } from './runtime/finalizers.js';
+export type { ObjectAccess } from './runtime/finalizers.js';
+export { setConditions, updateStatus } from './runtime/status.js';
+export type { Condition, StatusAccess } from './runtime/status.js';
+export { EventRecorder } from './runtime/events.js';
+export type { EventRecorderOptions, EventType } from './runtime/events.js';
+export {
+  LeaderElector,
+  defaultLeaderElectionTimings,
+  leaderIdentity,
+  validateLeaderElectionTimings,
+} from './runtime/leader-election.js';
+export type { LeaderElectionTimings, LeaderElectorOptions } from './runtime/leader-election.js';
+export { parseBindAddress } from './http/bind-address.js';
+export type { BindAddress } from './http/bind-address.js';
+export { listen } from './http/serve.js';
+export type { RunningServer } from './http/serve.js';
+export { startMetricsServer } from './http/metrics-server.js';
+export { startHealthServer } from './http/health-server.js';
+export type { HealthCheck, HealthChecks } from './http/health-server.js';
+export { createLogger, redactedPaths } from './logging/logger.js';
+export type { LogLevel, LoggerOptions } from './logging/logger.js';
+export { loggerOptionsFromZap } from './logging/zap-flags.js';
+export type { ZapFlags } from './logging/zap-flags.js';
+export { parseResourceAttributes, startTracing, tracingEnabled } from './tracing/tracing.js';
+export type { TracingHandle, TracingOptions } from './tracing/tracing.js';
+export { helpText, parseDuration, parseFlags } from './cli/flags.js';
+export type { FlagSpec, FlagValues, ParseResult } from './cli/flags.js';
+export { reviewActionsGateway, BadAdmissionRequest } from './gmc/admission.js';
+export type { AdmissionPolicy, AdmissionReview } from './gmc/admission.js';
+export { WEBHOOK_PATH, startWebhookServer } from './gmc/webhook-server.js';
+export type { WebhookCertSource, WebhookServerOptions } from './gmc/webhook-server.js';
+export {
+  CERT_RENEW_BEFORE_MS,
+  CERT_VALIDITY_MS,
+  certNeedsRenewal,
+  generateMetricsBundle,
+  generateProxyCert,
+  generateServingCert,
+  serviceDnsNames,
+} from './gmc/certs.js';
+export type { CertPair, MetricsBundle } from './gmc/certs.js';
+export { IpRangeCache, IpRangeRefresher, fetchGitHubCidrs, isCidr } from './gmc/ip-ranges.js';
+export type { IpRangeRefresherOptions } from './gmc/ip-ranges.js';
+export { GMC_FIELD_MANAGER, ObjectWriter } from './gmc/kube-objects.js';
+export { tenantCertificates } from './gmc/tenant-certs.js';
+export { applyCidrsToGateways } from './gmc/ip-apply.js';
+export { ACTIONS_GATEWAY_RESOURCE, GatewayReconciler } from './gmc/reconciler.js';
+export type { GatewayReconcilerOptions } from './gmc/reconciler.js';
+export { gmcFlagSpecs, parseGmcConfig } from './gmc/flags.js';
+export type { GmcConfig } from './gmc/flags.js';
+export { GMC_LEASE_NAME, GMC_VERSION, startGmc } from './gmc/main.js';
+export type { GmcProcess } from './gmc/main.js';

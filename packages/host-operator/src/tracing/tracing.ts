@@ -1,0 +1,83 @@
+/**
+ * OpenTelemetry wiring for the hosts. Tracing is on only when `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` or
+ * `OTEL_EXPORTER_OTLP_ENDPOINT` is set and `OTEL_SDK_DISABLED` is not `true`; then spans go through a
+ * BatchSpanProcessor to the OTLP/gRPC exporter (which reads the SDK's standard `OTEL_EXPORTER_OTLP_*`
+ * env itself), and the provider registers W3C tracecontext + baggage propagators. Off, nothing is
+ * installed and `@opentelemetry/api` spans stay no-ops.
+ */
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchSpanProcessor, NodeTracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace-node';
+
+/** What {@link startTracing} returns. */
+export interface TracingHandle {
+  /** Whether an exporter was installed. */
+  readonly enabled: boolean;
+  /** Flushes buffered spans and shuts the exporter down, within `budgetMs` (5 s). Never throws. */
+  shutdown(budgetMs?: number): Promise<void>;
+}
+
+/** How tracing is started. */
+export interface TracingOptions {
+  /** The default `service.name`, e.g. `actions-gateway-agc`; `OTEL_SERVICE_NAME` overrides it. */
+  readonly serviceName: string;
+  readonly serviceVersion?: string;
+  /** The environment to read; `process.env` when absent. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** An exporter to use instead of OTLP/gRPC (embedding, tests). */
+  readonly exporter?: SpanExporter;
+}
+
+/** True when the env asks for tracing. */
+export function tracingEnabled(env: NodeJS.ProcessEnv): boolean {
+  if ((env['OTEL_SDK_DISABLED'] ?? '').trim().toLowerCase() === 'true') return false;
+  return Boolean(env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']?.trim() || env['OTEL_EXPORTER_OTLP_ENDPOINT']?.trim());
+}
+
+/** Parses `OTEL_RESOURCE_ATTRIBUTES` (`k=v,k2=v2`, values percent-encoded); malformed pairs are skipped. */
+export function parseResourceAttributes(value: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of (value ?? '').split(',')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) continue;
+    try {
+      out[decodeURIComponent(pair.slice(0, eq).trim())] = decodeURIComponent(pair.slice(eq + 1).trim());
+    } catch {
+      // a malformed escape drops only that pair
+    }
+  }
+  return out;
+}
+
+const disabled: TracingHandle = { enabled: false, shutdown: () => Promise.resolve() };
+
+/**
+ * Installs the global tracer provider when the env enables tracing. Resource: SDK defaults, then
+ * `OTEL_RESOURCE_ATTRIBUTES`, then the host's own `service.name` (unless `OTEL_SERVICE_NAME` is set)
+ * and `service.version`, which take precedence over the attributes.
+ */
+export function startTracing(options: TracingOptions): TracingHandle {
+  const env = options.env ?? process.env;
+  if (!tracingEnabled(env)) return disabled;
+  const fromEnv = resourceFromAttributes(parseResourceAttributes(env['OTEL_RESOURCE_ATTRIBUTES']));
+  const own: Record<string, string> = { 'service.name': env['OTEL_SERVICE_NAME']?.trim() || options.serviceName };
+  if (options.serviceVersion) own['service.version'] = options.serviceVersion;
+  const resource = defaultResource().merge(fromEnv).merge(resourceFromAttributes(own));
+  const provider = new NodeTracerProvider({
+    resource,
+    spanProcessors: [new BatchSpanProcessor(options.exporter ?? new OTLPTraceExporter())],
+  });
+  provider.register();
+  return {
+    enabled: true,
+    shutdown: async (budgetMs = 5000) => {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, budgetMs);
+        timer.unref();
+      });
+      await Promise.race([provider.shutdown().catch(() => undefined), timeout]);
+      clearTimeout(timer);
+    },
+  };
+}
