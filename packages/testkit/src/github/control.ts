@@ -2,6 +2,7 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import type { Clock, ManualClock } from './clock.js';
 import type { Faults, FaultRule } from './faults.js';
+import { createJitRunner } from './jit.js';
 import { match, sendEmpty, sendJson, num, str, field, type Ctx } from './http.js';
 import type { CredentialKind, RecordedRequest, RunRecord } from './state.js';
 import { jobView, runnerView, scaleSetView, sessionView, type JobView, type RunnerView, type ScaleSetView, type SessionView } from './views.js';
@@ -24,6 +25,8 @@ export interface FakeGitHubControl {
   addRepo(fullName: string): void;
   /** Adds a named runner group (the Default group, id 1, always exists); returns its id. */
   addRunnerGroup(name: string): number;
+  /** Registers a runner directly (no REST call); `ephemeral: false` models a persistent `config.sh` runner. */
+  createRunner(spec: { scope: string; name: string; labels: string[]; groupId?: number; ephemeral?: boolean }): { id: number; encodedJitConfig: string };
   enqueueJob(spec: EnqueueJobSpec): JobView;
   cancelRun(runId: number): RunRecord | undefined;
   completeRun(runId: number, conclusion?: string): RunRecord | undefined;
@@ -34,6 +37,8 @@ export interface FakeGitHubControl {
   sessions(): SessionView[];
   scaleSets(): ScaleSetView[];
   requests(): RecordedRequest[];
+  /** Long-polls held open right now (classic and scale-set). */
+  heldPolls(): number;
   clearRequests(): void;
   inject(rule: FaultRule): { id: string };
   clearFaults(id?: string): void;
@@ -72,6 +77,12 @@ export function createControl(world: World, faults: Faults, clock: Clock): FakeG
       world.runnerGroups.set(name, id);
       return id;
     },
+    createRunner(spec) {
+      const m = /^(orgs|repos)\/([^/]+)/.exec(spec.scope);
+      if (!m) throw new Error(`createRunner: scope must be orgs/{org} or repos/{owner}/{repo}, got "${spec.scope}"`);
+      const { runner, encoded } = createJitRunner(world, { name: spec.name, scope: spec.scope, owner: m[2]!, groupId: spec.groupId ?? 1, labels: spec.labels, ephemeral: spec.ephemeral ?? true });
+      return { id: runner.id, encodedJitConfig: encoded };
+    },
     enqueueJob: (spec) => jobView(world.enqueueJob(spec)),
     cancelRun: (runId) => world.cancelRun(runId),
     completeRun: (runId, conclusion) => world.completeRun(runId, conclusion),
@@ -85,6 +96,7 @@ export function createControl(world: World, faults: Faults, clock: Clock): FakeG
     sessions: () => [...world.sessions.values()].map(sessionView),
     scaleSets: () => [...world.scaleSets.values()].map(scaleSetView),
     requests: () => [...world.requests],
+    heldPolls: () => world.heldPolls(),
     clearRequests: () => void (world.requests.length = 0),
     inject: (rule) => ({ id: faults.add(rule).id }),
     clearFaults: (id) => void (faults.rules = id ? faults.rules.filter((r) => r.id !== id) : []),
@@ -140,6 +152,7 @@ export function handleControl(control: FakeGitHubControl, ctx: Ctx): void {
     if (m === 'POST' && p === '/orgs') return str(body, 'org') ? ok(control.addOrg(str(body, 'org')!)) : bad('org is required');
     if (m === 'POST' && p === '/repos') return str(body, 'repo') ? ok(control.addRepo(str(body, 'repo')!)) : bad('repo is required');
     if (m === 'POST' && p === '/runner-groups') return str(body, 'name') ? ok({ id: control.addRunnerGroup(str(body, 'name')!) }) : bad('name is required');
+    if (m === 'POST' && p === '/runners') return ok(control.createRunner(body as Parameters<FakeGitHubControl['createRunner']>[0]));
     if (m === 'POST' && p === '/jobs') return ok(control.enqueueJob(body as EnqueueJobSpec));
     if (m === 'GET' && p === '/jobs') return ok(control.jobs());
     if (m === 'GET' && p === '/runs') return ok(control.runs());
@@ -147,6 +160,7 @@ export function handleControl(control: FakeGitHubControl, ctx: Ctx): void {
     if (m === 'GET' && p === '/sessions') return ok(control.sessions());
     if (m === 'GET' && p === '/scale-sets') return ok(control.scaleSets());
     if (m === 'GET' && p === '/requests') return ok(control.requests());
+    if (m === 'GET' && p === '/held-polls') return ok({ held: control.heldPolls() });
     if (m === 'DELETE' && p === '/requests') return ok(control.clearRequests());
     if (m === 'POST' && p === '/faults') return ok(control.inject(body as FaultRule));
     if (m === 'DELETE' && p === '/faults') return ok(control.clearFaults(ctx.query.id));

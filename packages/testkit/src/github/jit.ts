@@ -11,6 +11,8 @@ export interface NewRunner {
   labels: string[];
   workFolder?: string;
   scaleSetId?: number;
+  /** false models a `config.sh` runner that survives its jobs (JIT runners are always single use). */
+  ephemeral?: boolean;
 }
 
 export function oauthUrl(world: World): string {
@@ -26,7 +28,7 @@ export function createJitRunner(world: World, spec: NewRunner): { runner: Runner
   const key = generateRsa();
   const runner: RunnerRecord = {
     id: world.nextId('runner'), name: spec.name, scope: spec.scope, owner: spec.owner, groupId: spec.groupId,
-    labels: spec.labels, clientId: randomUUID(), publicKey: key.publicKey, ephemeral: true,
+    labels: spec.labels, clientId: randomUUID(), publicKey: key.publicKey, ephemeral: spec.ephemeral ?? true,
     status: 'offline', busy: false, state: 'registered',
     ...(spec.scaleSetId !== undefined ? { scaleSetId: spec.scaleSetId } : {}),
   };
@@ -34,7 +36,7 @@ export function createJitRunner(world: World, spec: NewRunner): { runner: Runner
   const dotRunner = {
     agentId: runner.id, agentName: runner.name, poolId: spec.groupId, poolName: spec.groupId === 1 ? 'Default' : `group-${spec.groupId}`,
     serverUrl: `${world.baseUrl}/_pipelines/`, serverUrlV2: brokerUrl(world), gitHubUrl: `${world.baseUrl}/${spec.scope.replace(/^(orgs|repos)\//, '')}`,
-    workFolder: spec.workFolder ?? '_work', useV2Flow: true, ephemeral: true, disableUpdate: true,
+    workFolder: spec.workFolder ?? '_work', useV2Flow: true, ephemeral: runner.ephemeral, disableUpdate: true,
   };
   const credentials = { scheme: 'OAuth', data: { clientId: runner.clientId, authorizationUrl: oauthUrl(world), requireFipsCryptography: 'False' } };
   const files = {

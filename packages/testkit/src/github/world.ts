@@ -67,6 +67,11 @@ export class World {
     return () => this.waiters.delete(fn);
   }
 
+  /** How many long-polls (classic and scale-set) are held open right now. */
+  heldPolls(): number {
+    return this.waiters.size;
+  }
+
   wake(): void {
     for (const fn of [...this.waiters]) fn();
   }

@@ -37,6 +37,14 @@ export async function registerRunner(w: World, name: string, labels = ['self-hos
 
 export async function connect(w: World, name: string, labels?: string[], scope?: string): Promise<Runner> {
   const { jit, id } = await registerRunner(w, name, labels, scope);
+  return open(w, jit, id, name);
+}
+
+export async function connectWith(w: World, encoded: string, id: number, name: string): Promise<Runner> {
+  return open(w, decodeJit(encoded), id, name);
+}
+
+async function open(w: World, jit: JitFiles, id: number, name: string): Promise<Runner> {
   const tok = await json<{ access_token: string }>(await oauthToken(jit, w.clock.now()));
   const broker = String(jit.runner.serverUrlV2);
   const res = await call('POST', `${broker}session`, tok.access_token, {
