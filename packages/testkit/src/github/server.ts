@@ -76,7 +76,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake');
     const rawBody = await readBody(req);
-    const rawPath = url.pathname;
+    // Clients that join a base ending in `/` with a path starting with `/` send `//`; the real services tolerate it.
+    const rawPath = url.pathname.replace(/\/{2,}/g, '/');
     const path = rawPath.startsWith('/api/v3/') ? rawPath.slice('/api/v3'.length) : rawPath === '/api/v3' ? '/' : rawPath;
     const auth = parseAuthorization(req.headers.authorization);
     const ctx: Ctx = {

@@ -106,6 +106,19 @@ describe('classic broker', () => {
     expect(w.fake.control.runs().find((x) => x.runId === 78)).toMatchObject({ status: 'completed', conclusion: 'cancelled' });
   });
 
+  it('acknowledges a live delivery (200) and refuses a stale one with AcknowledgeJobNotFound; tolerates a doubled slash in the run-service URL', async () => {
+    w = await world();
+    const r = await connect(w, 'ack');
+    w.fake.control.enqueueJob({ org: 'acme', labels: ['linux'] });
+    const req = JSON.parse((await json<Envelope>(await poll(r))).body) as Req;
+    const q = `sessionId=${r.sessionId}&status=Online&runnerVersion=2.330.0&os=Linux&architecture=X64`;
+    expect((await call('POST', `${r.broker}acknowledge?${q}`, r.token, { runnerRequestId: req.runner_request_id })).status).toBe(200);
+    const stale = await call('POST', `${r.broker}acknowledge?${q}`, r.token, { runnerRequestId: '1' });
+    expect(stale.status).toBe(404);
+    expect(await json(stale)).toMatchObject({ source: 'actions-broker-listener', errorKind: 'AcknowledgeJobNotFound' });
+    expect((await call('POST', `${req.run_service_url}/acquirejob`, r.token, { jobMessageId: req.runner_request_id })).status).toBe(200);
+  });
+
   it('expires an idle session: the next poll gets RunnerSessionInvalid', async () => {
     w = await world();
     const r = await connect(w, 'idle');
