@@ -113,6 +113,16 @@ describe('scale sets', () => {
     expect(w.fake.control.job(job.requestId)).toMatchObject({ state: 'completed', conclusion: 'succeeded' });
   });
 
+  it('assigns a job that was queued before its scale set existed, and derives statistics from job states', async () => {
+    w = await world();
+    const early = w.fake.control.enqueueJob({ repo: 'acme/app', labels: ['arc-set'] });
+    const q = await bootstrap(w);
+    const msg = await json<QueueMsg>(await qpoll(q, 2));
+    expect((JSON.parse(msg.body) as Entry[])[0]).toMatchObject({ messageType: 'JobAssigned', runnerRequestId: early.requestId });
+    expect(msg.statistics).toMatchObject({ totalAssignedJobs: 1, totalRunningJobs: 0, totalRegisteredRunners: 0 });
+    expect(w.fake.control.scaleSets()[0]).toMatchObject({ name: 'arc-set', sessionId: q.sessionId });
+  });
+
   it('expires the admin JWT early when the switch is on, with InvalidTokenException', async () => {
     w = await world();
     w.fake.control.setAdminJwtEarlyExpiry(true);
