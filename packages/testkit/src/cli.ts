@@ -6,6 +6,16 @@ type Main = (argv: string[]) => Promise<number>;
 /** Subcommands, loaded lazily so one tool's dependencies never slow another. */
 const commands: Record<string, { summary: string; load: () => Promise<Main> }> = {
   apiserver: { summary: 'serve a Kubernetes API on 127.0.0.1 and write a kubeconfig', load: async () => (await import('./apiserver/cli.js')).main },
+  github: {
+    summary: 'serve a fake GitHub (REST, OAuth, broker, scale sets) with a control API under /_control/',
+    load: async () => {
+      const { runGitHubCli } = await import('./github/cli.js');
+      return async (argv) => {
+        await runGitHubCli(argv);
+        return 0;
+      };
+    },
+  },
 };
 
 function usage(): string {

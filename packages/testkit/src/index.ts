@@ -17,8 +17,8 @@ export type { AdmissionPlugin, AdmissionRequest } from './apiserver/admission.js
 /** The Status error type admission plugins throw. */
 export { ApiError } from './apiserver/errors.js';
 /** A throwaway CA and server certificate for loopback HTTPS (webhooks in tests). */
-export { createTestCertificates } from './apiserver/tls.js';
-export type { TestCertificates } from './apiserver/tls.js';
+export { createTestCertificates } from './tls.js';
+export type { TestCertificates } from './tls.js';
 /** Maps a webhook's service reference to a URL. */
 export type { ServiceResolver } from './apiserver/webhook.js';
 /** The kubelet simulator. */
@@ -27,3 +27,24 @@ export type { KubeletOptions, PodMatcher, PodOutcome } from './kubelet/kubelet.j
 /** Env var giving a local-process pod the directory its volume mount paths live under. */
 export { podRootEnv } from './kubelet/local-process.js';
 export type { LocalProcessOptions } from './kubelet/local-process.js';
+/** Starts the fake GitHub (REST, runner OAuth, classic broker, run service, scale-set API, control API). */
+export { startFakeGitHub } from './github/server.js';
+export type { FakeGitHub, FakeGitHubOptions } from './github/server.js';
+/** The control surface of a running fake GitHub. */
+export type { FakeGitHubControl, CreatedApp } from './github/control.js';
+/** Fault-injection rule shapes. */
+export type { FaultRule as GitHubFaultRule, FaultAction as GitHubFaultAction, FaultShape as GitHubFaultShape } from './github/faults.js';
+/** Snapshots the control API returns. */
+export type { JobView, RunnerView, SessionView, ScaleSetView } from './github/views.js';
+/** What enqueueJob takes. */
+export type { EnqueueJobSpec } from './github/world.js';
+/** Recorded requests and credential kinds. */
+export type { RecordedRequest, CredentialKind, RunRecord } from './github/state.js';
+/** The injectable clock: the wall clock, or a manual one tests advance. */
+export { realClock, manualClock } from './github/clock.js';
+export type { Clock as GitHubClock, ClockTimer as GitHubClockTimer, ManualClock as GitHubManualClock } from './github/clock.js';
+/** Timing profiles and the variable names a scripted job carries in its acquired message. */
+export { PROFILES, SCRIPT_VARIABLES } from './github/config.js';
+export type { FakeTimings, FakeProfile } from './github/config.js';
+/** The `ag-testkit github` command. */
+export { runGitHubCli } from './github/cli.js';

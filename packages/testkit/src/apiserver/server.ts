@@ -21,7 +21,7 @@ import { Resources } from './resources.js';
 import type { ExtraRoute, RouterContext } from './router.js';
 import { route } from './router.js';
 import { Store } from './store.js';
-import { createTestCertificates } from './tls.js';
+import { createTestCertificates } from '../tls.js';
 import { installExtensions } from './extensions.js';
 import type { ServiceResolver } from './webhook.js';
 
