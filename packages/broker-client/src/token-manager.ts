@@ -124,9 +124,10 @@ export class InstallationTokenManager implements TokenSource {
       const due = this.#current === undefined ? 0 : Math.max(this.#current.expiresAt - this.#lead, this.#lastRefreshAt + this.#floor);
       if (this.#clock.now() >= due) {
         try {
-          await this.#refresh(this.#current === undefined ? 'initial' : 'scheduled', signal);
+          await untilAborted(this.#refresh(this.#current === undefined ? 'initial' : 'scheduled', signal), signal);
           continue;
         } catch {
+          if (signal.aborted) return;
           wait = this.#backoff.next();
         }
       } else {
@@ -144,4 +145,13 @@ export class InstallationTokenManager implements TokenSource {
 /** A token that never changes (a PAT in tests, or a token the host manages itself). */
 export function staticToken(token: string): TokenSource {
   return { token: () => Promise.resolve(token), refreshAfterUnauthorized: () => Promise.resolve(token) };
+}
+
+/** Settles with `promise`, or rejects as soon as `signal` aborts (stop must not wait on a hung fetch). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    void promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
