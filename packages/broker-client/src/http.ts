@@ -97,7 +97,7 @@ export async function httpSend(options: HttpOptions, req: HttpRequest): Promise<
     const headers = flattenHeaders(res.headers);
     const announced = Number(headers['content-length']);
     if (Number.isFinite(announced) && announced > maxBytes) {
-      res.body.destroy();
+      discard(res.body);
       throw tooLarge(req.operation, res.statusCode, maxBytes);
     }
     const chunks: Buffer[] = [];
@@ -107,7 +107,7 @@ export async function httpSend(options: HttpOptions, req: HttpRequest): Promise<
         const buf = chunk as Buffer;
         size += buf.length;
         if (size > maxBytes) {
-          res.body.destroy();
+          discard(res.body);
           throw tooLarge(req.operation, res.statusCode, maxBytes);
         }
         chunks.push(buf);
@@ -122,6 +122,12 @@ export async function httpSend(options: HttpOptions, req: HttpRequest): Promise<
     clearTimeout(deadlineTimer);
     req.signal?.removeEventListener('abort', onCallerAbort);
   }
+}
+
+/** Drops a body we will not read; its abort error has nowhere useful to go. */
+function discard(body: Dispatcher.ResponseData['body']): void {
+  body.on('error', () => undefined);
+  body.destroy();
 }
 
 function tooLarge(operation: string, status: number, maxBytes: number): BrokerClientError {

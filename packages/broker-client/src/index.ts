@@ -47,7 +47,7 @@ export { parseRetryAfter, rateLimitFallbackMs } from './retry-after.js';
 export { TwoTierBackoff, ExponentialBackoff } from './backoff.js';
 export { CallGate, MIN_POLL_INTERVAL_MS } from './pacing.js';
 export type { CallGateOptions } from './pacing.js';
-export { httpSend, DEFAULT_MAX_BODY_BYTES, DEFAULT_CALL_DEADLINE_MS } from './http.js';
+export { httpSend, parseJsonBody, DEFAULT_MAX_BODY_BYTES, DEFAULT_CALL_DEADLINE_MS } from './http.js';
 export type { HttpOptions, HttpRequest, HttpResponse } from './http.js';
 export { systemClock } from './clock.js';
 export type { Clock, Random } from './clock.js';
