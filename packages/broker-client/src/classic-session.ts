@@ -86,6 +86,11 @@ export class ClassicBrokerSession {
     return session;
   }
 
+  /** The run service client this session acquires with; renew and complete use each job's own token. */
+  get runService(): RunServiceClient {
+    return this.#runService;
+  }
+
   /** The broker's session id. */
   get sessionId(): string {
     return this.#sessionId;
