@@ -4,8 +4,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Clock } from '../../src/index.js';
-import { sampleJit } from './keys.js';
-import { rsaKey } from './keys.js';
+import { rsaKey, sampleJit } from './keys.js';
 
 export interface RecordedRequest {
   readonly method: string;
@@ -34,6 +33,8 @@ export function json(res: ServerResponse, status: number, body: unknown, headers
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
 }
+
+const { privateKey } = rsaKey(); // one runner key per test file: keygen is slow
 
 export async function startScriptedBroker(clock: Clock): Promise<ScriptedBroker> {
   const handlers = new Map<string, Handler>();
@@ -64,7 +65,6 @@ export async function startScriptedBroker(clock: Clock): Promise<ScriptedBroker>
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const { privateKey } = rsaKey();
   const jit = sampleJit(privateKey, { runner: { serverUrlV2: `${url}/broker/` }, credentials: { authorizationUrl: `${url}/oauth` } });
   return {
     url,
