@@ -44,6 +44,8 @@ export interface FakeGitHubControl {
   clearFaults(id?: string): void;
   /** Expires a token now: `id` is the token itself, or its subject (installation app id, runner id, job request id, scale-set id). */
   expireToken(kind: CredentialKind, id: string | number): number;
+  /** Queues a raw broker message (e.g. BrokerMigration, ForceTokenRefresh, an unknown type, a BOM-prefixed body) for a classic session's next poll. */
+  pushMessage(sessionId: string, message: { messageType: string; body: string }): void;
   killSession(id: string): boolean;
   consumeRunner(id: number): void;
   advanceClock(ms: number): void;
@@ -109,6 +111,13 @@ export function createControl(world: World, faults: Faults, clock: Clock): FakeG
         }
       }
       return n;
+    },
+    pushMessage(sessionId, message) {
+      const s = world.sessions.get(sessionId);
+      if (!s) throw new Error(`pushMessage: no session ${sessionId}`);
+      if (typeof message?.messageType !== 'string' || typeof message.body !== 'string') throw new Error('pushMessage: messageType and body must be strings');
+      s.outbox.push({ messageType: message.messageType, body: message.body });
+      world.wake();
     },
     killSession(id) {
       if (world.killSession(id, 'invalidated')) return true;
@@ -180,6 +189,8 @@ export function handleControl(control: FakeGitHubControl, ctx: Ctx): void {
       const j = control.job(Number(r.id));
       return j ? ok(j) : sendJson(ctx, 404, { message: `job ${r.id} not found` });
     }
+    r = match('/sessions/{id}/messages', p);
+    if (m === 'POST' && r) return ok(control.pushMessage(r.id!, body as { messageType: string; body: string }));
     r = match('/sessions/{id}/kill', p);
     if (m === 'POST' && r) return ok({ killed: control.killSession(r.id!) });
     r = match('/runners/{id}/consume', p);

@@ -37,7 +37,7 @@ export interface FaultRule {
   /** Only requests for this org/owner (REST path, or the session's runner owner). */
   owner?: string;
   action: FaultAction;
-  /** How many times it fires (default 1). `Infinity` or `always: true` for ever. */
+  /** How many times it fires (default 1, or unlimited inside `forMs`). `always: true` for ever. */
   times?: number;
   always?: boolean;
   /** Fires only for this long after it was added (fake clock). */
@@ -70,7 +70,7 @@ export class Faults {
   /** The rule that applies to this request, counted as fired; undefined when none does. */
   take(ctx: Ctx): ActiveFault | undefined {
     const now = this.world.clock.now();
-    this.rules = this.rules.filter((r) => (r.forMs === undefined || now - r.addedAt < r.forMs) && (r.always || r.fired < (r.times ?? 1)));
+    this.rules = this.rules.filter((r) => (r.forMs === undefined || now - r.addedAt < r.forMs) && (r.always || r.fired < (r.times ?? (r.forMs !== undefined ? Infinity : 1))));
     for (const r of this.rules) {
       if (r.method && r.method.toUpperCase() !== ctx.method) continue;
       if (!globToRegExp(r.path).test(ctx.path)) continue;
