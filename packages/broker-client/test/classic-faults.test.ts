@@ -154,4 +154,29 @@ describe('classic session pacing and faults', () => {
     expect(await session.getMessage()).toEqual({ kind: 'empty', status: 202 });
     expect(Date.now() - again).toBeLessThan(1_000); // a timeout is an empty poll: no 15 s back-off
   });
+
+  it('session create: retries 409 every 30 s within 4 min, re-mints once on 401, never retries 403', async () => {
+    const clock = new AutoClock();
+    server = await startScriptedBroker(clock);
+    const broker = server;
+    const jit = decodeJitConfig(broker.jit);
+    let n = 0;
+    broker.handle('/broker/session', (_req, res) => (++n <= 2 ? json(res, 409, { message: 'session exists' }) : json(res, 200, { sessionId: 's-1' })));
+    const session = await ClassicBrokerSession.create({ jit, runnerVersion: '2.330.0', clock });
+    expect(session.sessionId).toBe('s-1');
+    expect(gaps(broker.on('/broker/session').map((r) => r.at))).toEqual([30_000, 30_000]);
+    broker.handle('/broker/session', (_req, res) => json(res, 409, { message: 'session exists' }));
+    const before = broker.on('/broker/session').length;
+    await expect(ClassicBrokerSession.create({ jit, runnerVersion: '2.330.0', clock })).rejects.toMatchObject({ kind: 'session_conflict' });
+    expect(broker.on('/broker/session').length - before).toBe(9); // t = 0, 30 … 240 s
+    broker.handle('/broker/session', (_req, res) => json(res, 401, { message: 'no' }));
+    const oauthBefore = broker.on('/oauth').length;
+    await expect(ClassicBrokerSession.create({ jit, runnerVersion: '2.330.0', clock })).rejects.toMatchObject({ kind: 'unauthorized' });
+    expect(broker.on('/oauth').length - oauthBefore).toBe(2);
+    broker.handle('/broker/session', (_req, res) => json(res, 403, { message: 'Access denied' }));
+    const at = broker.on('/broker/session').length;
+    await expect(ClassicBrokerSession.create({ jit, runnerVersion: '2.330.0', clock })).rejects.toMatchObject({ kind: 'forbidden', retriable: false });
+    expect(broker.on('/broker/session').length - at).toBe(1);
+    await expect(ClassicBrokerSession.create({ jit, runnerVersion: 'latest', clock })).rejects.toThrow(/runnerVersion: "latest" is not a version/);
+  });
 });
