@@ -1,5 +1,5 @@
 // Shared set-up: a fake on a manual clock, an App, an installation token and a registered JIT runner.
-import { manualClock, startFakeGitHub, type CreatedApp, type FakeGitHub, type FakeGitHubOptions, type ManualClock } from '../../src/index.js';
+import { manualClock, startFakeGitHub, type CreatedApp, type FakeGitHub, type FakeGitHubOptions, type GitHubManualClock as ManualClock } from '../../src/index.js';
 import { appJwt, call, decodeJit, json, oauthToken, type JitFiles } from './runner-support.js';
 
 export interface World {
