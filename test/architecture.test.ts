@@ -12,7 +12,7 @@ const allowedWorkspaceImports: Record<string, readonly string[]> = {
   core: [],
   metrics: [],
   'broker-client': [],
-  testkit: ['@actions-gateway/core', '@actions-gateway/broker-client'],
+  testkit: ['@actions-gateway/core'],
   'host-operator': ['@actions-gateway/core', '@actions-gateway/metrics', '@actions-gateway/broker-client'],
   'host-proxy': ['@actions-gateway/metrics'],
   'host-worker': ['@actions-gateway/core'],
