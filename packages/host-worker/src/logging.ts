@@ -5,7 +5,7 @@ import { pino, type DestinationStream, type Logger } from 'pino';
 export type LogLevel = 'info' | 'debug';
 
 /** Field paths that never reach a log line in clear, should a caller ever pass one. */
-const redactPaths = ['payload', 'jitconfig', 'jitConfig', 'encodedJITConfig', 'token', 'accessToken', 'authorization'];
+const redactPaths = ['payload', 'jitconfig', 'jitConfig', 'encodedJITConfig', 'token', 'accessToken', 'authorization', 'privateKey'];
 
 /**
  * A pino logger writing `{"level":"info","time":"<ISO>","component":"worker-wrapper","msg":…}` lines.
