@@ -1,5 +1,5 @@
 // Serves each CustomResourceDefinition once created: registers its types and sets its status conditions.
-import { rfc3339 } from './clock.js';
+import { rfc3339 } from './rfc3339.js';
 import type { Obj } from './json.js';
 import { asArr, asObj, asStr, isObj, meta, str } from './json.js';
 import type { CustomServing, ResourceType } from './registry.js';
