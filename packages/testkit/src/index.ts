@@ -3,9 +3,12 @@
 /** Starts the in-process Kubernetes API server; see {@link ApiServerOptions}. */
 export { startApiServer } from './apiserver/server.js';
 export type { ApiServer, ApiServerOptions } from './apiserver/server.js';
-/** A clock tests step by hand; pass it as `clock` to control pod lifecycles and timestamps. */
-export { ManualClock, systemClock } from './apiserver/clock.js';
-export type { Clock } from './apiserver/clock.js';
+/**
+ * The one clock of every fake: `systemClock` (the wall clock, the default) or a `ManualClock` tests step by hand.
+ * Pass the same instance as `clock` to the API server and the fake GitHub to drive both from one time line.
+ */
+export { ManualClock, systemClock } from './clock.js';
+export type { Clock, ClockTimer } from './clock.js';
 /** Direct object access on a running server. */
 export { ObjectStore } from './apiserver/object-store.js';
 export type { ObjectRef } from './apiserver/object-store.js';
@@ -40,9 +43,6 @@ export type { JobView, RunnerView, SessionView, ScaleSetView } from './github/vi
 export type { EnqueueJobSpec } from './github/world.js';
 /** Recorded requests and credential kinds. */
 export type { RecordedRequest, CredentialKind, RunRecord } from './github/state.js';
-/** The injectable clock: the wall clock, or a manual one tests advance. */
-export { realClock, manualClock } from './github/clock.js';
-export type { Clock as GitHubClock, ClockTimer as GitHubClockTimer, ManualClock as GitHubManualClock } from './github/clock.js';
 /** Timing profiles and the variable names a scripted job carries in its acquired message. */
 export { PROFILES, SCRIPT_VARIABLES } from './github/config.js';
 export type { FakeTimings, FakeProfile } from './github/config.js';

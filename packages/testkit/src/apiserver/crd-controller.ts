@@ -1,9 +1,9 @@
 // Serves each CustomResourceDefinition once created: registers its types and sets its status conditions.
-import { rfc3339 } from './clock.js';
+import { rfc3339 } from './rfc3339.js';
+import { StoreController } from './store-controller.js';
 import type { Obj } from './json.js';
 import { asArr, asObj, asStr, isObj, meta, str } from './json.js';
 import type { CustomServing, ResourceType } from './registry.js';
-import type { Resources } from './resources.js';
 import type { StoreEvent } from './store.js';
 
 /** The resource types a CRD defines (one per served version). */
@@ -46,18 +46,8 @@ export function typesOfCrd(crd: Obj): ResourceType[] {
 }
 
 /** Watches CRDs in the store and keeps the registry in step. */
-export class CrdController {
-  private readonly unsubscribe: () => void;
-
-  constructor(private readonly api: Resources) {
-    this.unsubscribe = api.store.subscribe((ev) => this.onEvent(ev));
-  }
-
-  stop(): void {
-    this.unsubscribe();
-  }
-
-  private onEvent(ev: StoreEvent): void {
+export class CrdController extends StoreController {
+  protected onEvent(ev: StoreEvent): void {
     if (ev.key !== 'apiextensions.k8s.io/customresourcedefinitions') return;
     const crd = ev.object;
     const spec = asObj(crd.spec);

@@ -2,24 +2,15 @@
 import { asArr, asObj, isObj, meta } from './json.js';
 import type { Obj } from './json.js';
 import type { ResourceType } from './registry.js';
-import type { Resources } from './resources.js';
 import type { StoreEvent } from './store.js';
+import { StoreController } from './store-controller.js';
 
 /** Runs after store changes (deferred, so a write never re-enters the store). */
-export class GarbageCollector {
+export class GarbageCollector extends StoreController {
   private scheduled = false;
   private readonly deletedUids = new Set<string>();
-  private readonly unsubscribe: () => void;
 
-  constructor(private readonly api: Resources) {
-    this.unsubscribe = api.store.subscribe((ev) => this.onEvent(ev));
-  }
-
-  stop(): void {
-    this.unsubscribe();
-  }
-
-  private onEvent(ev: StoreEvent): void {
+  protected onEvent(ev: StoreEvent): void {
     const m = meta(ev.object);
     const fin = asArr(m.finalizers);
     const interesting =

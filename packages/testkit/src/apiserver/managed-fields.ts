@@ -1,5 +1,5 @@
 // Server-side apply bookkeeping: which manager owns which field, as `metadata.managedFields` (FieldsV1).
-import { rfc3339 } from './clock.js';
+import { rfc3339 } from './rfc3339.js';
 import { ApiError } from './errors.js';
 import type { Obj } from './json.js';
 import { clone, deepEqual, isObj, meta, str } from './json.js';

@@ -2,8 +2,8 @@
 import type { AdmissionPlugin, AdmissionRequest } from './admission.js';
 import { runAdmission } from './admission.js';
 import { applyBuiltinDefaults, checkDecodable, validateBuiltin, validateName } from './builtins.js';
-import type { Clock } from './clock.js';
-import { rfc3339 } from './clock.js';
+import type { Clock } from '../clock.js';
+import { rfc3339 } from './rfc3339.js';
 import { ApiError, badRequest, conflict, invalid, notFound, required } from './errors.js';
 import type { Obj } from './json.js';
 import { asArr, asObj, clone, isObj, meta, str } from './json.js';

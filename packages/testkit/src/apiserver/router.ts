@@ -2,7 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeBody, readBody } from './body.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, serverVersion } from './discovery.js';
 import { ApiError, badRequest, methodNotAllowed, notFound } from './errors.js';
 import type { Faults, RequestInfo, Verb } from './faults.js';

@@ -1,7 +1,7 @@
 // The in-memory object store: one monotonic resourceVersion, a bounded event history for watch resume.
 import { randomUUID } from 'node:crypto';
-import type { Clock } from './clock.js';
-import { rfc3339 } from './clock.js';
+import type { Clock } from '../clock.js';
+import { rfc3339 } from './rfc3339.js';
 import { alreadyExists, modifiedConflict, notFound } from './errors.js';
 import type { Obj } from './json.js';
 import { asArr, asObj, clone, deepEqual, isObj, meta, str } from './json.js';

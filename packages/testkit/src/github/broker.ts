@@ -2,6 +2,7 @@
 import { constants, createCipheriv, publicEncrypt, randomBytes } from 'node:crypto';
 import { randomUUID } from './crypto.js';
 import { brokerError, field, num, sendEmpty, sendJson, str, type Ctx } from './http.js';
+import { holdLongPoll } from './long-poll.js';
 import type { SessionRecord } from './state.js';
 import type { World } from './world.js';
 
@@ -106,30 +107,19 @@ async function getMessage(world: World, ctx: Ctx): Promise<void> {
   s.lastPollAt = world.clock.now();
   const first = world.nextMessage(s);
   if (first) return sendJson(ctx, 200, envelope(s, first));
-  await new Promise<void>((resolve) => {
-    let done = false;
-    const finish = (fn: () => void): void => {
-      if (done) return;
-      done = true;
-      off();
-      timer.cancel();
-      ctx.req.off('close', onClose);
-      ctx.res.off('close', onClose);
-      fn();
-      resolve();
-    };
-    const off = world.onChange(() => {
-      if (s.status !== 'active') return finish(() => sendEmpty(ctx, 202));
+  await holdLongPoll(
+    world,
+    ctx,
+    () => {
+      if (s.status !== 'active') return () => sendEmpty(ctx, 202);
       const m = world.nextMessage(s);
-      if (m) finish(() => sendJson(ctx, 200, envelope(s, m)));
-    });
-    const timer = world.clock.setTimeout(() => finish(() => {
+      return m ? () => sendJson(ctx, 200, envelope(s, m)) : undefined;
+    },
+    () => {
       s.lastPollAt = world.clock.now();
       sendEmpty(ctx, 202);
-    }), world.timings.holdMs);
-    const onClose = (): void => finish(() => { ctx.status = 499; });
-    ctx.res.on('close', onClose);
-  });
+    },
+  );
 }
 
 function acknowledge(world: World, ctx: Ctx): void {

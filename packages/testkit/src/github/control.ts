@@ -1,6 +1,6 @@
 // The control surface for tests and the sandbox: in-process methods, and the same over HTTP under /_control/.
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import type { Clock, ManualClock } from './clock.js';
+import type { Clock, ManualClock } from '../clock.js';
 import type { Faults, FaultRule } from './faults.js';
 import { createJitRunner } from './jit.js';
 import { match, sendEmpty, sendJson, num, str, field, type Ctx } from './http.js';
@@ -133,7 +133,7 @@ export function createControl(world: World, faults: Faults, clock: Clock): FakeG
     consumeRunner: (id) => world.consumeRunner(id),
     advanceClock(ms) {
       const c = clock as Partial<ManualClock>;
-      if (typeof c.advance !== 'function') throw new Error('advanceClock needs a manual clock (pass clock: manualClock())');
+      if (typeof c.advance !== 'function') throw new Error('advanceClock needs a manual clock (pass clock: new ManualClock())');
       c.advance(ms);
     },
     now: () => clock.now(),

@@ -3,6 +3,7 @@
 import { mintOpaqueJwt, randomUUID } from './crypto.js';
 import { actionsException, field, match, num, sendEmpty, sendJson, sendText, str, type Ctx } from './http.js';
 import { createJitRunner } from './jit.js';
+import { holdLongPoll } from './long-poll.js';
 import type { JobRecord, ScaleSetRecord, ScaleSetSession } from './state.js';
 import type { World } from './world.js';
 
@@ -271,26 +272,16 @@ async function poll(world: World, ctx: Ctx): Promise<void> {
   id.session.lastPollAt = world.clock.now();
   const first = nextFor(world, id.set, capacity, after);
   if (first) return sendJson(ctx, 200, first);
-  await new Promise<void>((resolve) => {
-    let done = false;
-    const finish = (fn: () => void): void => {
-      if (done) return;
-      done = true;
-      off();
-      timer.cancel();
-      ctx.res.off('close', onClose);
-      fn();
-      resolve();
-    };
-    const off = world.onChange(() => {
-      if (id.set.session !== id.session) return finish(() => sendEmpty(ctx, 202));
+  await holdLongPoll(
+    world,
+    ctx,
+    () => {
+      if (id.set.session !== id.session) return () => sendEmpty(ctx, 202);
       const m = nextFor(world, id.set, capacity, after);
-      if (m) finish(() => sendJson(ctx, 200, m));
-    });
-    const timer = world.clock.setTimeout(() => finish(() => sendEmpty(ctx, 202)), world.timings.holdMs);
-    const onClose = (): void => finish(() => { ctx.status = 499; });
-    ctx.res.on('close', onClose);
-  });
+      return m ? () => sendJson(ctx, 200, m) : undefined;
+    },
+    () => sendEmpty(ctx, 202),
+  );
 }
 
 function ack(world: World, ctx: Ctx, messageId: number): void {

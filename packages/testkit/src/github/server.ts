@@ -4,7 +4,7 @@ import { createServer as createHttp, type IncomingMessage, type Server, type Ser
 import { createServer as createHttps } from 'node:https';
 import type { Socket } from 'node:net';
 import { handleBroker } from './broker.js';
-import { realClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../clock.js';
 import { PROFILES, type FakeProfile, type FakeTimings } from './config.js';
 import { createControl, handleControl, type FakeGitHubControl } from './control.js';
 import { applyFault, Faults } from './faults.js';
@@ -22,7 +22,7 @@ import { World } from './world.js';
 export interface FakeGitHubOptions {
   /** Serve HTTPS with a certificate from the fake's own CA (see {@link FakeGitHub.caPem}). */
   https?: boolean;
-  /** The clock every timer runs on (default: the wall clock). Pass `manualClock()` to drive time from tests. */
+  /** The clock every timer runs on (default: the wall clock). Pass a `ManualClock` to drive time from tests. */
   clock?: Clock;
   /** `production` (default) or `fast` timings; individual knobs override either. */
   profile?: FakeProfile;
@@ -53,7 +53,7 @@ export interface FakeGitHub {
 const MAX_BODY = 5 * 1024 * 1024;
 
 export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<FakeGitHub> {
-  const clock = options.clock ?? realClock();
+  const clock = options.clock ?? systemClock;
   const timings: FakeTimings = { ...PROFILES[options.profile ?? 'production'], ...options.timings };
   if (options.holdMs !== undefined) timings.holdMs = options.holdMs;
   const world = new World(clock, timings, options.strict ?? true, '');

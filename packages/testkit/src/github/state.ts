@@ -1,6 +1,6 @@
 // The fake's entities (spec §15.1). Plain data; the services own the transitions.
 import type { KeyObject } from 'node:crypto';
-import type { ClockTimer } from './clock.js';
+import type { ClockTimer } from '../clock.js';
 
 export type CredentialKind =
   | 'none' | 'app-jwt' | 'installation-token' | 'registration-token' | 'remote-auth' | 'runner-oauth'

@@ -1,6 +1,6 @@
 // The fake's state and the transitions every service shares: tokens, dispatch of jobs to polling sessions,
 // locks and conclusions. Handlers translate HTTP to these calls; the control API calls them directly.
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 import { SCRIPT_VARIABLES, type FakeTimings } from './config.js';
 import { opaqueToken, randomUUID } from './crypto.js';
 import type {

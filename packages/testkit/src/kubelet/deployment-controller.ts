@@ -5,6 +5,7 @@ import { asArr, asObj, clone, isObj, meta } from '../apiserver/json.js';
 import type { ResourceType } from '../apiserver/registry.js';
 import type { Resources } from '../apiserver/resources.js';
 import type { StoreEvent } from '../apiserver/store.js';
+import { StoreController } from '../apiserver/store-controller.js';
 
 const isReady = (p: Obj): boolean => asArr(asObj(p.status).conditions).some((c) => isObj(c) && c.type === 'Ready' && c.status === 'True');
 const isActive = (p: Obj): boolean => !meta(p).deletionTimestamp && !['Succeeded', 'Failed'].includes(String(asObj(p.status).phase));
@@ -18,25 +19,20 @@ function ownerRef(owner: Obj, apiVersion: string, kind: string): Obj {
 }
 
 /** Reconciles Deployments and ReplicaSets after every relevant store change (deferred, coalesced). */
-export class DeploymentController {
-  private readonly unsubscribe: () => void;
+export class DeploymentController extends StoreController {
   private scheduled = false;
   private readonly deploy: ResourceType;
   private readonly rs: ResourceType;
   private readonly pods: ResourceType;
 
-  constructor(private readonly api: Resources) {
+  constructor(api: Resources) {
+    super(api);
     this.deploy = api.registry.byPlural('apps', 'v1', 'deployments')!;
     this.rs = api.registry.byPlural('apps', 'v1', 'replicasets')!;
     this.pods = api.registry.byPlural('', 'v1', 'pods')!;
-    this.unsubscribe = api.store.subscribe((ev) => this.onEvent(ev));
   }
 
-  stop(): void {
-    this.unsubscribe();
-  }
-
-  private onEvent(ev: StoreEvent): void {
+  protected onEvent(ev: StoreEvent): void {
     if (!['apps/deployments', 'apps/replicasets', '/pods'].includes(ev.key)) return;
     if (ev.key === '/pods' && asArr(meta(ev.object).ownerReferences).length === 0) return;
     if (this.scheduled) return;

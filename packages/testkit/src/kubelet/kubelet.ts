@@ -1,6 +1,6 @@
 // The kubelet simulator: schedules pods on one node and walks them Pending → Running → Succeeded/Failed on the clock.
-import type { Clock } from '../apiserver/clock.js';
-import { rfc3339 } from '../apiserver/clock.js';
+import type { Clock, ClockTimer } from '../clock.js';
+import { rfc3339 } from '../apiserver/rfc3339.js';
 import { ApiError, badRequest } from '../apiserver/errors.js';
 import type { Obj } from '../apiserver/json.js';
 import { asArr, asObj, isObj, meta, str } from '../apiserver/json.js';
@@ -61,7 +61,7 @@ const podKey = (pod: Obj): string => `${String(meta(pod).namespace)}/${String(me
 export class Kubelet {
   readonly nodeName: string;
   private readonly scripts: { match: (pod: Obj) => boolean; outcome: PodOutcome }[] = [];
-  private readonly timers = new Map<string, (() => void)[]>();
+  private readonly timers = new Map<string, ClockTimer[]>();
   private readonly terminating = new Set<string>();
   private unsubscribe: () => void = () => undefined;
   private readonly podType: ResourceType;
@@ -93,7 +93,7 @@ export class Kubelet {
 
   stop(): void {
     this.unsubscribe();
-    for (const cancels of this.timers.values()) for (const c of cancels) c();
+    for (const timers of this.timers.values()) for (const t of timers) t.cancel();
     this.timers.clear();
     this.local.stopAll();
   }
@@ -110,12 +110,12 @@ export class Kubelet {
   private later(pod: Obj, ms: number, fn: () => void): void {
     const key = podKey(pod);
     const list = this.timers.get(key) ?? [];
-    list.push(this.clock.setTimer(ms, fn));
+    list.push(this.clock.setTimeout(fn, ms));
     this.timers.set(key, list);
   }
 
   private cancelTimers(pod: Obj): void {
-    for (const c of this.timers.get(podKey(pod)) ?? []) c();
+    for (const t of this.timers.get(podKey(pod)) ?? []) t.cancel();
     this.timers.delete(podKey(pod));
   }
 

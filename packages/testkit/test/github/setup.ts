@@ -1,5 +1,5 @@
 // Shared set-up: a fake on a manual clock, an App, an installation token and a registered JIT runner.
-import { manualClock, startFakeGitHub, type CreatedApp, type FakeGitHub, type FakeGitHubOptions, type GitHubManualClock as ManualClock } from '../../src/index.js';
+import { ManualClock, startFakeGitHub, type CreatedApp, type FakeGitHub, type FakeGitHubOptions } from '../../src/index.js';
 import { appJwt, call, decodeJit, json, oauthToken, type JitFiles } from './runner-support.js';
 
 export interface World {
@@ -10,7 +10,7 @@ export interface World {
 }
 
 export async function world(opts: FakeGitHubOptions = {}): Promise<World> {
-  const clock = manualClock();
+  const clock = new ManualClock();
   const fake = await startFakeGitHub({ clock, profile: 'fast', ...opts });
   const app = fake.control.createApp({ org: 'acme' });
   fake.control.addRepo('acme/app');
