@@ -111,7 +111,12 @@ export async function startGmc(argv: readonly string[], env: NodeJS.ProcessEnv):
   const refresher = new IpRangeRefresher({
     cache: ipRanges,
     fetch: (signal) => fetchGitHubCidrs(config.gitHubApiUrl, 60_000, signal),
-    apply: (cidrs) => applyCidrsToGateways(gateways.store.list(), cidrs, reconciler.writer, metrics, log),
+    apply: async (cidrs) => {
+      await applyCidrsToGateways(gateways.store.list(), cidrs, reconciler.writer, metrics, log);
+      // A reconcile that read the cache before this refresh may be writing the policy right now, or may have
+      // found no policy to patch yet; re-reconciling every gateway makes the newest ranges win either way.
+      for (const gateway of gateways.store.list()) controller.enqueue(objectKey(gateway));
+    },
     logger: log,
   });
 
