@@ -2,8 +2,8 @@
  * Core's `KubernetesPort` on `@kubernetes/client-node`: CoreV1Api for objects, the runtime's
  * `EventRecorder` (events.k8s.io/v1) for Events, and a pod informer behind `waitForPod`.
  */
-import type { KubernetesEvent, KubernetesPort, Pod } from '@actions-gateway/core';
-import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Pod, type V1Secret } from '@kubernetes/client-node';
+import type { KubernetesEvent, KubernetesPort, LimitRange, Pod } from '@actions-gateway/core';
+import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1LimitRange, type V1Pod, type V1Secret } from '@kubernetes/client-node';
 import { hostname } from 'node:os';
 import { EventRecorder } from '../../runtime/events.js';
 import { Informer } from '../../runtime/informer.js';
@@ -41,6 +41,12 @@ function labelSelector(labels: Readonly<Record<string, string>>): string {
   return Object.entries(labels)
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
+}
+
+/** client-node names a LimitRange item's `default` `_default` (a reserved word); core reads the wire name. */
+function toCoreLimitRange(range: V1LimitRange): LimitRange {
+  const limits = (range.spec?.limits ?? []).map(({ _default, ...item }) => ({ ...item, ...(_default && { default: _default }) }));
+  return { ...(range.metadata && { metadata: range.metadata }), spec: { limits } };
 }
 
 /** Builds core's `KubernetesPort` for one namespace. Every refusal rejects with a `KubernetesApiError`. */
@@ -107,7 +113,7 @@ export function createKubernetesPort(options: KubernetesPortOptions): ClosableKu
       return (await kubeCall(() => api.listNamespacedResourceQuota({ namespace }))).items;
     },
     async listLimitRanges(namespace) {
-      return (await kubeCall(() => api.listNamespacedLimitRange({ namespace }))).items;
+      return (await kubeCall(() => api.listNamespacedLimitRange({ namespace }))).items.map(toCoreLimitRange);
     },
     waitForPod(namespace, name, until, signal) {
       if (namespace !== options.namespace) {
