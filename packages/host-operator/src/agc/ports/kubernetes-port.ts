@@ -61,7 +61,8 @@ export function createKubernetesPort(options: KubernetesPortOptions): ClosableKu
       ...(options.logger && { logger: options.logger }),
     });
   let ownInformer: Informer<KubeObject> | undefined;
-  let waiters: PodWaiters | undefined = options.podInformer ? new PodWaiters(options.podInformer) : undefined;
+  const readPod = (namespace: string, name: string): Promise<Pod | undefined> => orAbsent(() => api.readNamespacedPod({ namespace, name })) as Promise<Pod | undefined>;
+  let waiters: PodWaiters | undefined = options.podInformer ? new PodWaiters(options.podInformer, readPod) : undefined;
   const podWaiters = (): PodWaiters => {
     if (waiters) return waiters;
     ownInformer = new Informer<KubeObject>({
@@ -70,7 +71,7 @@ export function createKubernetesPort(options: KubernetesPortOptions): ClosableKu
       name: `agc-pods-${options.namespace}`,
       ...(options.logger && { logger: options.logger }),
     });
-    waiters = new PodWaiters(ownInformer);
+    waiters = new PodWaiters(ownInformer, readPod);
     ownInformer.start();
     return waiters;
   };
@@ -99,9 +100,7 @@ export function createKubernetesPort(options: KubernetesPortOptions): ClosableKu
         }),
       );
     },
-    async getPod(namespace, name) {
-      return (await orAbsent(() => api.readNamespacedPod({ namespace, name }))) as Pod | undefined;
-    },
+    getPod: readPod,
     async listPods(namespace, labels) {
       const list = await kubeCall(() => api.listNamespacedPod({ namespace, labelSelector: labelSelector(labels) }));
       return list.items as Pod[];

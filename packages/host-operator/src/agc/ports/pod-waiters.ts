@@ -2,6 +2,10 @@
  * `waitForPod` on a shared pod cache: one set of informer handlers fans each change out to the waiters of
  * that pod, so a thousand waits cost one watch. Every change is delivered (the deletionTimestamp update
  * before the DELETED), never coalesced.
+ *
+ * A cache lags behind writes: a pod created a moment ago may not be in it yet. "Absent" is therefore never
+ * taken from the cache alone; it is confirmed by a live read, and a late DELETED of an earlier pod of the
+ * same name (another uid) is not mistaken for the pod we know.
  */
 import type { Pod } from '@actions-gateway/core';
 import type { InformerHandlers } from '../../runtime/informer.js';
@@ -14,17 +18,27 @@ export interface PodSource {
   readonly store: { get(key: string): KubeObject | undefined };
 }
 
-type Listener = (pod: Pod | undefined) => void;
+/** A live read of one pod (`undefined` when it does not exist). */
+export type PodReader = (namespace: string, name: string) => Promise<Pod | undefined>;
+
+/** One change: the pod as it is now, or gone (with the uid of what went). */
+type Change = { readonly pod: Pod } | { readonly pod: undefined; readonly goneUid: string | undefined };
+type Listener = (change: Change) => void;
+
+const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
 
 /** The waiters on one pod source. */
 export class PodWaiters {
   readonly #listeners = new Map<string, Set<Listener>>();
 
-  constructor(private readonly source: PodSource) {
+  constructor(
+    private readonly source: PodSource,
+    private readonly read: PodReader,
+  ) {
     source.addHandlers({
-      add: (obj) => this.#notify(objectKey(obj), obj),
-      update: (_old, obj) => this.#notify(objectKey(obj), obj),
-      delete: (obj) => this.#notify(objectKey(obj), undefined),
+      add: (obj) => this.#notify(objectKey(obj), { pod: obj }),
+      update: (_old, obj) => this.#notify(objectKey(obj), { pod: obj }),
+      delete: (obj) => this.#notify(objectKey(obj), { pod: undefined, goneUid: obj.metadata?.uid }),
     });
   }
 
@@ -36,39 +50,56 @@ export class PodWaiters {
     const key = objectKey({ metadata: { namespace, name } });
     return new Promise<Pod | undefined>((resolve, reject) => {
       const listeners = this.#listeners.get(key) ?? new Set<Listener>();
+      let knownUid: string | undefined;
+      let queued: Change[] | undefined;
+      let settled = false;
       const finish = (): void => {
+        settled = true;
         listeners.delete(listener);
         if (listeners.size === 0 && this.#listeners.get(key) === listeners) this.#listeners.delete(key);
         signal.removeEventListener('abort', onAbort);
       };
-      const listener: Listener = (pod) => {
+      const fail = (err: unknown): void => {
+        if (settled) return;
+        finish();
+        reject(asError(err));
+      };
+      const deliver = (change: Change): void => {
+        if (settled) return;
+        if (change.pod === undefined && change.goneUid !== undefined && knownUid !== undefined && change.goneUid !== knownUid) return;
+        if (change.pod) knownUid = change.pod.metadata?.uid;
         let done: boolean;
         try {
-          done = until(pod);
+          done = until(change.pod);
         } catch (err) {
-          finish();
-          reject(err instanceof Error ? err : new Error(String(err)));
+          fail(err);
           return;
         }
         if (!done) return;
         finish();
-        resolve(pod);
+        resolve(change.pod);
       };
-      const onAbort = (): void => {
-        finish();
-        reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
-      };
+      const listener: Listener = (change) => (queued ? queued.push(change) : deliver(change));
+      const onAbort = (): void => fail(signal.reason);
       // Register before looking at the cache: both happen in this tick, so no change slips between them.
       listeners.add(listener);
       this.#listeners.set(key, listeners);
       signal.addEventListener('abort', onAbort, { once: true });
-      listener(this.source.store.get(key));
+      const cached = this.source.store.get(key);
+      if (cached) return deliver({ pod: cached });
+      queued = [];
+      this.read(namespace, name).then((pod) => {
+        const later = queued ?? [];
+        queued = undefined;
+        deliver(pod ? { pod } : { pod: undefined, goneUid: undefined });
+        for (const change of later) deliver(change);
+      }, fail);
     });
   }
 
-  #notify(key: string, pod: Pod | undefined): void {
+  #notify(key: string, change: Change): void {
     const listeners = this.#listeners.get(key);
     if (!listeners) return;
-    for (const listener of [...listeners]) listener(pod);
+    for (const listener of [...listeners]) listener(change);
   }
 }

@@ -116,6 +116,15 @@ describe('waitForPod', () => {
     await expect(port.waitForPod('other', 'x', () => true, new AbortController().signal)).rejects.toThrow(/not this port's namespace/);
   });
 
+  it('never reports a just-created pod as absent while the cache has not seen it yet', async () => {
+    await port.waitForPod(ns, 'warm-up', () => true, new AbortController().signal); // the informer is synced
+    for (let i = 0; i < 5; i++) {
+      await port.createPod(ns, pod(`w-fresh-${i}`));
+      const first = await port.waitForPod(ns, `w-fresh-${i}`, () => true, new AbortController().signal);
+      expect(first?.metadata?.name).toBe(`w-fresh-${i}`);
+    }
+  });
+
   it('waits on a shared informer when given one', async () => {
     const informer = new Informer<KubeObject>({ kubeConfig: env.server.kubeConfig, path: `/api/v1/namespaces/${ns}/pods`, labelSelector: WORKER_POD_SELECTOR });
     informer.start();
