@@ -27,6 +27,26 @@ type Listener = (change: Change) => void;
 
 const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
 
+/** Waits for `promise`, but rejects with `signal.reason` as soon as the signal aborts (a cache that never syncs). */
+function untilAborted(promise: Promise<void>, signal: AbortSignal): Promise<void> {
+  signal.throwIfAborted();
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => reject(asError(signal.reason));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      () => {
+        signal.removeEventListener('abort', onAbort);
+        if (signal.aborted) onAbort();
+        else resolve();
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(asError(err));
+      },
+    );
+  });
+}
+
 /** The waiters on one pod source. */
 export class PodWaiters {
   readonly #listeners = new Map<string, Set<Listener>>();
@@ -44,9 +64,7 @@ export class PodWaiters {
 
   /** Resolves with the first state (current first) for which `until` holds; rejects with `signal.reason`. */
   async wait(namespace: string, name: string, until: (pod: Pod | undefined) => boolean, signal: AbortSignal): Promise<Pod | undefined> {
-    signal.throwIfAborted();
-    await this.source.waitForSync();
-    signal.throwIfAborted();
+    await untilAborted(this.source.waitForSync(), signal);
     const key = objectKey({ metadata: { namespace, name } });
     return new Promise<Pod | undefined>((resolve, reject) => {
       const listeners = this.#listeners.get(key) ?? new Set<Listener>();

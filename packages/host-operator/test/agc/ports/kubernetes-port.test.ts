@@ -125,6 +125,15 @@ describe('waitForPod', () => {
     }
   });
 
+  it('honours the abort while the pod cache cannot sync', async () => {
+    const fault = env.server.faults.inject({ verb: 'list', resource: 'pods', error: 500 });
+    const ctl = new AbortController();
+    const waiting = port.waitForPod(ns, 'w-x', () => true, ctl.signal);
+    await vi.waitFor(() => expect(fault.hits).toBeGreaterThan(0)); // the informer's list was refused
+    ctl.abort(new Error('gave up'));
+    await expect(waiting).rejects.toThrow('gave up');
+  });
+
   it('waits on a shared informer when given one', async () => {
     const informer = new Informer<KubeObject>({ kubeConfig: env.server.kubeConfig, path: `/api/v1/namespaces/${ns}/pods`, labelSelector: WORKER_POD_SELECTOR });
     informer.start();
