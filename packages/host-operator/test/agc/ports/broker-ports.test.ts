@@ -57,6 +57,21 @@ describe('JobBrokerPort', () => {
     expect((await createJobBrokerPort({ session: a }).acquireJob(ma, signal)).kind).toBe('acquired');
     expect(await createJobBrokerPort({ session: b }).acquireJob(mb, signal)).toEqual({ kind: 'already_claimed' });
   });
+
+  it('maps acquire refusals: 404 → delivery_window_expired, RunnerVersionTooOld → version_too_old, 500 → error', async () => {
+    env.fake.control.enqueueJob({ repo: 'acme/app', labels: ['self-hosted', 'linux'] });
+    const session = await openSession(env);
+    const broker = createJobBrokerPort({ session });
+    const message = await nextJobMessage(session);
+    const acquire = '/_run/*/acquirejob';
+    env.fake.control.inject({ method: 'POST', path: acquire, action: { status: 404, shape: 'run-service', message: 'job message expired' } });
+    expect(await broker.acquireJob(message, signal)).toEqual({ kind: 'delivery_window_expired' });
+    env.fake.control.inject({ method: 'POST', path: acquire, action: { status: 403, shape: 'broker', errorKind: 'RunnerVersionTooOld', message: 'too old' } });
+    expect(await broker.acquireJob(message, signal)).toEqual({ kind: 'version_too_old' });
+    env.fake.control.inject({ method: 'POST', path: acquire, action: { status: 500, shape: 'run-service', message: 'boom' } });
+    expect(await broker.acquireJob(message, signal)).toMatchObject({ kind: 'error', error: expect.any(Error) as unknown });
+    expect((await broker.acquireJob(message, signal)).kind).toBe('acquired'); // the faults are spent
+  });
 });
 
 describe('WorkflowRunsPort', () => {
