@@ -79,3 +79,12 @@ export { gmcFlagSpecs, parseGmcConfig } from './gmc/flags.js';
 export type { GmcConfig } from './gmc/flags.js';
 export { GMC_LEASE_NAME, GMC_VERSION, startGmc } from './gmc/main.js';
 export type { GmcProcess } from './gmc/main.js';
+/** The AGC's implementations of core's ports (Kubernetes, classic job broker, workflow runs). */
+export { WORKER_POD_SELECTOR, createKubernetesPort } from './agc/ports/kubernetes-port.js';
+export type { ClosableKubernetesPort, KubernetesPortOptions } from './agc/ports/kubernetes-port.js';
+export type { PodSource } from './agc/ports/pod-waiters.js';
+export { toKubernetesApiError } from './agc/ports/kube-call.js';
+export { createJobBrokerPort } from './agc/ports/job-broker-port.js';
+export type { JobAcquirer, JobBrokerPortOptions } from './agc/ports/job-broker-port.js';
+export { createWorkflowRunsPort } from './agc/ports/workflow-runs-port.js';
+export type { WorkflowRunsPortOptions } from './agc/ports/workflow-runs-port.js';
