@@ -1,7 +1,7 @@
 // ActionsGateway v1alpha1.
 import { ACTIONS_GATEWAY_DEFAULTS as D } from './defaults.js';
 import { runnerGroupTemplateSchema } from './runner-group-schema.js';
-import { DNS_SUBDOMAIN_PATTERN, conditionsSchema, int32, resourcesSchema, str, stringMap } from './schema-parts.js';
+import { DNS_SUBDOMAIN_PATTERN, int32, resourceSchema, resourcesSchema, statusSchema, str, stringMap } from './schema-parts.js';
 import type { SchemaNode } from './schema-types.js';
 
 /** Most runner groups one gateway may declare (bounds CEL cost and the AGC's listener count). */
@@ -95,25 +95,11 @@ export const actionsGatewaySpecSchema: SchemaNode = {
 };
 
 /** `ActionsGateway.status`. */
-export const actionsGatewayStatusSchema: SchemaNode = {
-  type: 'object',
-  properties: {
-    conditions: conditionsSchema,
-    proxyReadyReplicas: int32({ minimum: 0 }),
-    observedGeneration: { type: 'integer', format: 'int64', minimum: 0 },
-  },
-};
+export const actionsGatewayStatusSchema: SchemaNode = statusSchema({ proxyReadyReplicas: int32({ minimum: 0 }) });
 
 /** The whole ActionsGateway object schema (the CRD's openAPIV3Schema). */
-export const actionsGatewaySchema: SchemaNode = {
-  type: 'object',
-  description: "A tenant's gateway: the GMC provisions its AGC, egress proxy, RBAC, NetworkPolicies and RunnerGroups.",
-  required: ['spec'],
-  properties: {
-    apiVersion: { type: 'string' },
-    kind: { type: 'string' },
-    metadata: { type: 'object' },
-    spec: actionsGatewaySpecSchema,
-    status: actionsGatewayStatusSchema,
-  },
-};
+export const actionsGatewaySchema: SchemaNode = resourceSchema(
+  "A tenant's gateway: the GMC provisions its AGC, egress proxy, RBAC, NetworkPolicies and RunnerGroups.",
+  actionsGatewaySpecSchema,
+  actionsGatewayStatusSchema,
+);

@@ -1,7 +1,7 @@
 // RunnerGroup.spec, shared verbatim (plus `name`) by ActionsGateway.spec.runnerGroups[].
 import { RUNNER_GROUP_DEFAULTS as D } from './defaults.js';
 import { podTemplateSchema } from './pod-template-schema.js';
-import { DNS_LABEL_PATTERN, DNS_SUBDOMAIN_PATTERN, conditionsSchema, duration, int32, str } from './schema-parts.js';
+import { DNS_LABEL_PATTERN, DNS_SUBDOMAIN_PATTERN, duration, int32, resourceSchema, statusSchema, str } from './schema-parts.js';
 import type { SchemaNode } from './schema-types.js';
 
 const SECOND = 1000;
@@ -105,25 +105,11 @@ export const runnerGroupTemplateSchema: SchemaNode = {
 };
 
 /** `RunnerGroup.status`. */
-export const runnerGroupStatusSchema: SchemaNode = {
-  type: 'object',
-  properties: {
-    conditions: conditionsSchema,
-    activeSessions: int32({ minimum: 0 }),
-    observedGeneration: { type: 'integer', format: 'int64', minimum: 0 },
-  },
-};
+export const runnerGroupStatusSchema: SchemaNode = statusSchema({ activeSessions: int32({ minimum: 0 }) });
 
 /** The whole RunnerGroup object schema (the CRD's openAPIV3Schema). */
-export const runnerGroupSchema: SchemaNode = {
-  type: 'object',
-  description: 'A group of single-use GitHub Actions runners served by the tenant AGC.',
-  required: ['spec'],
-  properties: {
-    apiVersion: { type: 'string' },
-    kind: { type: 'string' },
-    metadata: { type: 'object' },
-    spec: runnerGroupSpecSchema,
-    status: runnerGroupStatusSchema,
-  },
-};
+export const runnerGroupSchema: SchemaNode = resourceSchema(
+  'A group of single-use GitHub Actions runners served by the tenant AGC.',
+  runnerGroupSpecSchema,
+  runnerGroupStatusSchema,
+);

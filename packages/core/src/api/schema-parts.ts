@@ -88,3 +88,31 @@ export const conditionsSchema: SchemaNode = {
   'x-kubernetes-list-type': 'map',
   'x-kubernetes-list-map-keys': ['type'],
 };
+
+/** The `status` of a custom resource: its conditions, its own fields, and `observedGeneration`. */
+export function statusSchema(fields: Record<string, SchemaNode>): SchemaNode {
+  return {
+    type: 'object',
+    properties: {
+      conditions: conditionsSchema,
+      ...fields,
+      observedGeneration: { type: 'integer', format: 'int64', minimum: 0 },
+    },
+  };
+}
+
+/** A whole custom resource object schema (a CRD's openAPIV3Schema) around its spec and status. */
+export function resourceSchema(description: string, spec: SchemaNode, status: SchemaNode): SchemaNode {
+  return {
+    type: 'object',
+    description,
+    required: ['spec'],
+    properties: {
+      apiVersion: { type: 'string' },
+      kind: { type: 'string' },
+      metadata: { type: 'object' },
+      spec,
+      status,
+    },
+  };
+}
