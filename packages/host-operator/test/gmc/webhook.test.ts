@@ -1,36 +1,13 @@
 // Posts AdmissionReview v1 requests to the real HTTPS webhook for every case of core's invalid-CR corpus
 // (the same files the kubectl-driven test replays once the testkit API server calls webhooks).
-import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { WEBHOOK_PATH, generateServingCert, silentLogger, startWebhookServer, type RunningServer } from '../../src/index.js';
+import { corpusIndex, loadCorpusObject, withOverrides } from '../support/corpus.js';
 
-interface CorpusCase {
-  file: string;
-  expect: { path: string; rule: string }[];
-  operation?: 'CREATE' | 'UPDATE';
-  before?: Record<string, unknown>;
-}
-const dir = fileURLToPath(new URL('../../../core/test/validation/corpus/', import.meta.url));
-const index = JSON.parse(readFileSync(`${dir}index.json`, 'utf8')) as {
-  context: { reservedNamespaces: string[]; allowedPriorityClasses: string[] };
-  valid: string;
-  cases: CorpusCase[];
-};
-const load = (file: string): Record<string, unknown> => parse(readFileSync(`${dir}${file}`, 'utf8')) as Record<string, unknown>;
+const index = corpusIndex;
+const load = loadCorpusObject;
 
-function withOverrides(obj: Record<string, unknown>, before: Record<string, unknown>): Record<string, unknown> {
-  const old = structuredClone(obj);
-  for (const [dotted, value] of Object.entries(before)) {
-    const keys = dotted.split('.');
-    let at = old;
-    for (const k of keys.slice(0, -1)) at = at[k] as Record<string, unknown>;
-    at[keys[keys.length - 1]!] = value;
-  }
-  return old;
-}
 
 let server: RunningServer;
 let ca: string;

@@ -5,23 +5,17 @@ import { crdManifests } from '@actions-gateway/core';
 import { type ApiServer, startApiServer } from '@actions-gateway/testkit';
 import { CoreV1Api, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { WEBHOOK_PATH, generateServingCert, silentLogger, startWebhookServer, type RunningServer } from '../../src/index.js';
+import { corpusDir, corpusIndex, loadCorpusObject, withOverrides } from '../support/corpus.js';
 
-interface CorpusCase {
-  file: string;
-  expect: { path: string; rule: string }[];
-  operation?: 'CREATE' | 'UPDATE';
-  before?: Record<string, unknown>;
-}
-const corpus = fileURLToPath(new URL('../../../core/test/validation/corpus/', import.meta.url));
-const index = JSON.parse(readFileSync(join(corpus, 'index.json'), 'utf8')) as { context: { allowedPriorityClasses: string[] }; valid: string; cases: CorpusCase[] };
+const corpus = corpusDir;
+const index = corpusIndex;
 const run = promisify(execFile);
 let server: ApiServer;
 let webhook: RunningServer;
@@ -38,16 +32,6 @@ async function kubectl(...args: string[]): Promise<{ ok: boolean; out: string }>
   }
 }
 
-function withOverrides(obj: Record<string, unknown>, before: Record<string, unknown>): Record<string, unknown> {
-  const old = structuredClone(obj);
-  for (const [dotted, value] of Object.entries(before)) {
-    const keys = dotted.split('.');
-    let at = old;
-    for (const k of keys.slice(0, -1)) at = at[k] as Record<string, unknown>;
-    at[keys[keys.length - 1]!] = value;
-  }
-  return old;
-}
 
 beforeAll(async () => {
   server = await startApiServer({ kubelet: false, controllers: false });
@@ -100,7 +84,7 @@ describe('kubectl apply through the validating webhook', () => {
     const policyRules = new Set(['reservedNamespace', 'crossNamespaceReference', 'url', 'privileged', 'priorityClassNotAllowed', 'profileDowngrade']);
     let deniedByWebhook = 0;
     for (const c of index.cases) {
-      const obj = parse(readFileSync(join(corpus, c.file), 'utf8')) as Record<string, unknown>;
+      const obj = loadCorpusObject(c.file);
       if (c.before) {
         const first = join(dir, `before-${c.file}`);
         writeFileSync(first, stringify(withOverrides(obj, c.before)));

@@ -2,13 +2,12 @@
 import { crdManifests } from '@actions-gateway/core';
 import { type ApiServer, startApiServer } from '@actions-gateway/testkit';
 import { CoreV1Api, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
+import { loadCorpusObject } from './corpus.js';
 
 export interface GmcEnv {
   server: ApiServer;
@@ -19,11 +18,10 @@ export interface GmcEnv {
   close(): Promise<void>;
 }
 
-const corpus = fileURLToPath(new URL('../../../core/test/validation/corpus/', import.meta.url));
 
 /** An ActionsGateway from core's corpus, moved to `namespace`. */
 export function sampleGateway(namespace: string, file = 'valid.yaml'): KubernetesObject & { spec: Record<string, unknown> } {
-  const obj = parse(readFileSync(join(corpus, file), 'utf8')) as KubernetesObject & { spec: Record<string, unknown> };
+  const obj = loadCorpusObject(file) as unknown as KubernetesObject & { spec: Record<string, unknown> };
   obj.metadata = { ...obj.metadata, namespace, name: 'gw' };
   (obj.spec['gitHubAppRef'] as { name: string }).name = 'app';
   return obj;
