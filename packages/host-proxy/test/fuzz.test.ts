@@ -4,22 +4,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from 'node:net';
 import { connectVia, readBytes, startTestProxy, type TestProxy } from './support/harness.js';
+import { seededRandom } from '../../../scripts/seeded-random.js';
 
 const CASES = 10_000;
 const CONCURRENCY = 64;
 const MAX_HEADER = 2048;
 
-/** mulberry32: small, fast, deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = seededRandom;
 
 const VALID = 'CONNECT github.com:443 HTTP/1.1\r\nHost: github.com:443\r\nUser-Agent: fuzz\r\n\r\n';
 const ALPHABET = ' :\r\n\t/[]%.@?#\x00\x7f\xff0123456789aZ-_';

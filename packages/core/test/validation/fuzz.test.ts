@@ -1,18 +1,9 @@
 // Validation must never throw and must always return well-formed findings, whatever it is given.
 import { describe, expect, it } from 'vitest';
 import { validateActionsGateway, validateRunnerGroup, type ValidationResult } from '../../src/index.js';
+import { seededRandom } from '../../../../scripts/seeded-random.js';
 
-/** mulberry32: a small seeded PRNG so every run sees the same values. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 const keys = [
   'spec', 'metadata', 'namespace', 'name', 'gitHubURL', 'gitHubAppRef', 'proxy', 'minReplicas', 'maxReplicas',
