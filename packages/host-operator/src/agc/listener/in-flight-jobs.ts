@@ -1,0 +1,27 @@
+/**
+ * The AGC-wide set of jobs being handled, keyed by plan id (and, before an acquire, by runner request id).
+ * Fan-out delivers one job to several sessions; the first `tryClaim` wins and the rest drop the delivery,
+ * so one job never becomes two pods. The job Secret's create-or-409 is the second guard across restarts.
+ */
+export class InFlightJobs {
+  readonly #keys = new Set<string>();
+
+  /** True when `key` was free and is now held by the caller. */
+  tryClaim(key: string): boolean {
+    if (this.#keys.has(key)) return false;
+    this.#keys.add(key);
+    return true;
+  }
+
+  release(key: string): void {
+    this.#keys.delete(key);
+  }
+
+  has(key: string): boolean {
+    return this.#keys.has(key);
+  }
+
+  get size(): number {
+    return this.#keys.size;
+  }
+}
