@@ -71,8 +71,8 @@ describe('Markdown links', () => {
 
 describe('names in the docs exist in the code', () => {
   it('every actions_gateway_* metric named exists in the catalogue', () => {
-    const known = new Set(metricCatalogue.map((m) => m.name));
-    const histograms = new Set(metricCatalogue.filter((m) => m.type === 'histogram').map((m) => m.name));
+    const known = new Set<string>(metricCatalogue.map((m) => m.name));
+    const histograms = new Set<string>(metricCatalogue.filter((m) => m.type === 'histogram').map((m) => m.name));
     const unknown: string[] = [];
     for (const file of files) {
       for (const m of read(file).matchAll(/\bactions_gateway_[a-z0-9_]*[a-z0-9]/g)) {
