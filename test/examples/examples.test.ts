@@ -37,9 +37,10 @@ describe('examples', () => {
     for (const pkg of importedPackages(name)) expect(manifest.dependencies?.[pkg], pkg).toBe('workspace:*');
   });
 
-  it.each(examples)(
+  // Concurrently: each is a separate process that mostly waits on loopback I/O.
+  it.concurrent.for(examples)(
     'examples/%s runs to its ok line',
-    async (name) => {
+    async (name, { expect }) => {
       const tsx = join(repoRoot, 'node_modules', '.bin', 'tsx');
       const { stdout } = await run(tsx, ['--conditions=source', 'main.ts'], {
         cwd: join(examplesDir, name),

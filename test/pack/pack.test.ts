@@ -109,7 +109,7 @@ beforeAll(async () => {
   await inPool(publishable, 2, async (dir) => {
     packed.set(dir, await pack(dir));
   });
-}, 240_000);
+}, 360_000);
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
