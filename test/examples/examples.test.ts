@@ -40,6 +40,7 @@ describe('examples', () => {
   // Concurrently: each is a separate process that mostly waits on loopback I/O.
   it.concurrent.for(examples)(
     'examples/%s runs to its ok line',
+    { timeout: 120_000 },
     async (name, { expect }) => {
       const tsx = join(repoRoot, 'node_modules', '.bin', 'tsx');
       const { stdout } = await run(tsx, ['--conditions=source', 'main.ts'], {
@@ -49,6 +50,5 @@ describe('examples', () => {
       });
       expect(stdout).toMatch(/^ok: /m);
     },
-    120_000,
   );
 });
