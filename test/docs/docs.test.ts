@@ -35,14 +35,21 @@ function coreIdentifiers(): Set<string> {
  * `--flag` in the docs must be a host flag or one of these.
  */
 const otherToolFlags = new Set([
+  // kubectl
   'from-literal',
   'from-file',
   'field-selector',
   'since',
   'server-side',
   'force-conflicts',
+  'cert',
+  'key',
+  // npm, tsx, node, docker
   'save-dev',
   'conditions',
+  'max-old-space-size',
+  'target',
+  // every host
   'help',
 ]);
 
