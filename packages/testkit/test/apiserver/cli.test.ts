@@ -29,7 +29,7 @@ describe('ag-testkit apiserver', () => {
     }
     expect(await exited).toBe(0);
     rmSync(dir, { recursive: true, force: true });
-  });
+  }, 60_000); // a child process compiling TypeScript at start-up: slow on a busy 2-core box
 
   it('refuses bad arguments with usage and exit code 2', async () => {
     const child = spawn(tsx, ['--conditions=source', cli, 'apiserver', '--port', 'abc', '--kubeconfig', '/tmp/x']);
