@@ -25,7 +25,7 @@ function run(args: string[], env: NodeJS.ProcessEnv, whileRunning?: (pid: number
     child.on('exit', (code) => resolve({ code, stdout, stderr }));
     if (whileRunning) whileRunning(child.pid!).catch((err: unknown) => {
       child.kill('SIGKILL');
-      reject(err as Error);
+      reject(err instanceof Error ? err : new Error(String(err)));
     });
   });
 }
