@@ -88,3 +88,9 @@ export { createJobBrokerPort } from './agc/ports/job-broker-port.js';
 export type { JobAcquirer, JobBrokerPortOptions } from './agc/ports/job-broker-port.js';
 export { createWorkflowRunsPort } from './agc/ports/workflow-runs-port.js';
 export type { WorkflowRunsPortOptions } from './agc/ports/workflow-runs-port.js';
+/** The classic acquisition tier (agent pool of JIT runners, multiplexed broker sessions, claim-what-fits listeners). */
+export { createClassicListenerTier } from './agc/classic/classic-tier.js';
+export type { ClassicTierOptions, ClassicGroupListener } from './agc/classic/classic-tier.js';
+export { DEFAULT_CLASSIC_TIMINGS } from './agc/classic/timings.js';
+export type { ClassicTierTimings } from './agc/classic/timings.js';
+export type { AgentSecretStore } from './agc/classic/agent-secret-store.js';
