@@ -72,7 +72,7 @@ export interface ClassicEnv {
   close(): Promise<void>;
 }
 
-export async function startClassicEnv(options: { kubelet?: KubeletOptions; holdMs?: number } = {}): Promise<ClassicEnv> {
+export async function startClassicEnv(options: { kubelet?: KubeletOptions | false; holdMs?: number } = {}): Promise<ClassicEnv> {
   const kube = await startApiServer({ kubelet: options.kubelet ?? { startDelayMs: 0, defaultOutcome: { phase: 'Succeeded', afterMs: 150 } } });
   const core = kube.kubeConfig.makeApiClient(CoreV1Api);
   await core.createNamespace({ body: { metadata: { name: NAMESPACE } } });
@@ -142,7 +142,7 @@ export async function waitFor<T>(check: () => T | Promise<T>, what: string, time
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
-    if (value) return value as NonNullable<T>;
+    if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     if (tick) await tick();
     await new Promise((r) => setTimeout(r, 20));
