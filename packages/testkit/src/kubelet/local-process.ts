@@ -24,9 +24,9 @@ export interface LocalProcessOptions {
   inheritEnv?: string[];
   /**
    * Variables set last, over the container's own (e.g. a proxy URL whose Service name only resolves in a
-   * cluster, mapped to its loopback address).
+   * cluster, mapped to its loopback address); `podDir` is the pod's folder (its {@link podRootEnv}).
    */
-  overrideEnv?: (pod: Obj) => Record<string, string> | undefined;
+  overrideEnv?: (pod: Obj, podDir: string) => Record<string, string> | undefined;
   /** The command to run instead of the container's `command` + `args` (e.g. the image's entrypoint). */
   overrideCommand?: (pod: Obj) => string[] | undefined;
 }
@@ -72,7 +72,7 @@ export class LocalProcessRunner {
     const env = containerEnv(this.api, pod, c, base);
     // A path inside a mounted volume names the materialised copy, as it would inside the container.
     for (const [k, v] of Object.entries(env)) if (v.startsWith('/') && mountPaths.some((m) => underMount(v, m))) env[k] = join(dir, v);
-    Object.assign(env, this.options.overrideEnv?.(pod) ?? {});
+    Object.assign(env, this.options.overrideEnv?.(pod, dir) ?? {});
     env[podRootEnv] = dir;
     return env;
   }
