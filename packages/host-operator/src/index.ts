@@ -88,3 +88,12 @@ export { createJobBrokerPort } from './agc/ports/job-broker-port.js';
 export type { JobAcquirer, JobBrokerPortOptions } from './agc/ports/job-broker-port.js';
 export { createWorkflowRunsPort } from './agc/ports/workflow-runs-port.js';
 export type { WorkflowRunsPortOptions } from './agc/ports/workflow-runs-port.js';
+/** The scale-set acquisition tier (`acquisitionProtocol: ScaleSet`): its factory, state store and names. */
+export { createScaleSetListenerTier, wireClock } from './agc/scaleset/factory.js';
+export type { ScaleSetTierOptions } from './agc/scaleset/factory.js';
+export { ScaleSetListener } from './agc/scaleset/scale-set-listener.js';
+export type { ScaleSetListenerDeps, ScaleSetListenerSettings } from './agc/scaleset/scale-set-listener.js';
+export { createConfigMapStateStore, scaleSetStateName } from './agc/scaleset/state-store.js';
+export type { ConfigMapStateStoreOptions, ScaleSetRef, ScaleSetState, ScaleSetStateChange, ScaleSetStateStore } from './agc/scaleset/state-store.js';
+export type { ScaleSetJobPhase, ScaleSetJobRecord } from './agc/scaleset/job-record.js';
+export { scaleSetName, ownerLabel } from './agc/scaleset/scale-set-binding.js';
