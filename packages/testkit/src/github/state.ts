@@ -123,6 +123,8 @@ export interface ScaleSetRecord {
   createdOn: string;
   session?: ScaleSetSession;
   log: ScaleSetMessage[];
+  /** The most jobs ever assigned (or acquired) to the scale set and not yet concluded, at once. */
+  peakAssigned?: number;
 }
 
 export interface ScaleSetSession {
@@ -147,4 +149,6 @@ export interface RecordedRequest {
   body: unknown;
   status: number;
   fault?: string;
+  /** The `X-ScaleSetMaxCapacity` a scale-set poll advertised. */
+  scaleSetMaxCapacity?: number;
 }
