@@ -266,6 +266,7 @@ function nextFor(world: World, set: ScaleSetRecord, capacity: number, after: num
   assignUpTo(world, set, capacity);
   const m = set.log.find((x) => !x.deleted && x.messageId > after);
   if (!m) return undefined;
+  if (m.raw) return { messageId: m.messageId, messageType: m.raw.messageType, body: m.raw.body, statistics: statistics(world, set) };
   return { messageId: m.messageId, messageType: 'RunnerScaleSetJobMessages', body: JSON.stringify(m.entries), statistics: statistics(world, set) };
 }
 

@@ -138,6 +138,8 @@ export interface ScaleSetMessage {
   messageId: number;
   deleted: boolean;
   entries: Record<string, unknown>[];
+  /** A message pushed as it is through the control API: sent instead of `entries`. */
+  raw?: { messageType: string; body: string };
 }
 
 export interface RecordedRequest {

@@ -173,6 +173,8 @@ export class StandInRunners {
   readonly #loop: Promise<void>;
   /** Plan ids (job GUIDs of the pods) whose runner completed a job, and the job GUID it completed. */
   readonly completed: Array<{ podJobId: string; jobId: string }> = [];
+  /** Every Running worker pod seen, by plan id: a plan with two pod uids ran twice. */
+  readonly podsByPlan = new Map<string, Set<string>>();
   enabled = true;
 
   constructor(
@@ -192,6 +194,7 @@ export class StandInRunners {
           const planId = pod.metadata?.annotations?.['actions-gateway/plan-id'];
           if (pod.status?.phase !== 'Running' || this.#seen.has(uid) || !planId) continue;
           this.#seen.add(uid);
+          this.podsByPlan.set(planId, (this.podsByPlan.get(planId) ?? new Set()).add(uid));
           const podName = pod.metadata?.name ?? '';
           // The runner exits when its job is done (or it gave up): the pod ends with it.
           const work = this.#run(planId)
