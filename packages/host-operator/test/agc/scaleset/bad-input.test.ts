@@ -19,14 +19,15 @@ afterEach(async () => {
 async function startTier(options: { podQuota?: number } = {}): Promise<{ env: ScaleSetEnv; listener: GroupListener; degraded: ConditionInput[] }> {
   env = await startScaleSetEnv({ podQuota: options.podQuota ?? 2, scaleSetSessionIdleMs: 60_000 });
   const degraded: ConditionInput[] = [];
-  let listener: GroupListener | undefined;
+  const started: { listener?: GroupListener } = {};
   const factory = createScaleSetListenerTier({ kubeConfig: env.server.kubeConfig, conflictRetryMs: 100, errorBackoffMs: 50 });
-  listener = env.start(factory, {
+  const listener = env.start(factory, {
     onChange: () => {
-      const c = listener?.conditions().find((x) => x.type === 'Degraded');
+      const c = started.listener?.conditions().find((x) => x.type === 'Degraded');
       if (c && (degraded.at(-1)?.reason !== c.reason || degraded.at(-1)?.status !== c.status)) degraded.push(c);
     },
   });
+  started.listener = listener;
   return { env, listener, degraded };
 }
 
@@ -48,7 +49,7 @@ it('recreates a scale set deleted behind its back, reporting Degraded=ScaleSetDe
   expect(listener.conditions().find((c) => c.type === 'Degraded')).toMatchObject({ status: 'False', reason: 'Healthy' });
   expect(env.logs.some((l) => l.level === 'warn' && /deleted behind/.test(l.msg))).toBe(true);
   const cm = await env.core.readNamespacedConfigMap({ namespace: NAMESPACE, name: scaleSetStateName('linux') });
-  expect(JSON.parse(cm.data!.scaleSet!).id).not.toBe(first!.id);
+  expect((JSON.parse(cm.data!.scaleSet!) as { id: number }).id).not.toBe(first!.id);
 }, 60_000);
 
 it('waits out a session stolen by another process (409), then takes the session back', async () => {
