@@ -112,3 +112,12 @@ export type { ClassicTierOptions, ClassicGroupListener } from './agc/classic/cla
 export { DEFAULT_CLASSIC_TIMINGS } from './agc/classic/timings.js';
 export type { ClassicTierTimings } from './agc/classic/timings.js';
 export type { AgentSecretStore } from './agc/classic/agent-secret-store.js';
+/** The scale-set acquisition tier (`acquisitionProtocol: ScaleSet`): its factory, state store and names. */
+export { createScaleSetListenerTier, wireClock } from './agc/scaleset/factory.js';
+export type { ScaleSetTierOptions } from './agc/scaleset/factory.js';
+export { ScaleSetListener } from './agc/scaleset/scale-set-listener.js';
+export type { ScaleSetListenerDeps, ScaleSetListenerSettings } from './agc/scaleset/scale-set-listener.js';
+export { createConfigMapStateStore, scaleSetStateName } from './agc/scaleset/state-store.js';
+export type { ConfigMapStateStoreOptions, ScaleSetRef, ScaleSetState, ScaleSetStateChange, ScaleSetStateStore } from './agc/scaleset/state-store.js';
+export type { ScaleSetJobPhase, ScaleSetJobRecord } from './agc/scaleset/job-record.js';
+export { scaleSetName, ownerLabel } from './agc/scaleset/scale-set-binding.js';
