@@ -9,7 +9,7 @@ import { ClassicBrokerSession, GitHubApp } from '@actions-gateway/broker-client'
 import { API_VERSION, RUNNER_GROUP_KIND, crdManifests } from '@actions-gateway/core';
 import { startApiServer, startFakeGitHub, type ApiServer, type FakeGitHub } from '@actions-gateway/testkit';
 import { CoreV1Api, CustomObjectsApi, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -19,7 +19,7 @@ import { median, percentile, writeBenchResult } from '../../../scripts/bench-sup
 const JOBS = Number(process.env['AGC_BENCH_JOBS'] ?? 1000);
 const SESSIONS = Number(process.env['AGC_BENCH_SESSIONS'] ?? 1000);
 const GROUPS = 4;
-const LISTENERS_PER_GROUP = 50;
+const LISTENERS_PER_GROUP = 10;
 const NS = 'bench';
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -51,7 +51,7 @@ async function world(): Promise<World> {
   const core = server.kubeConfig.makeApiClient(CoreV1Api);
   await core.createNamespace({ body: { metadata: { name: NS } } });
   await core.createNamespace({ body: { metadata: { name: 'baseline' } } });
-  const fake = await startFakeGitHub({ profile: 'fast', holdMs: 600_000 });
+  const fake = await startFakeGitHub({ profile: 'fast', holdMs: 30_000 });
   const app = fake.control.createApp({ org: 'acme' });
   fake.control.addRepo('acme/app');
   const dir = mkdtempSync(join(tmpdir(), 'agc-bench-'));
@@ -100,7 +100,7 @@ async function burst(): Promise<Record<string, number>> {
   const agc = await agcOn(w);
   const names = Array.from({ length: GROUPS }, (_, i) => `burst-${i}`);
   for (const n of names) await w.objects.create(group(n, LISTENERS_PER_GROUP));
-  await until(async () => (await activeSessions(w, names)) >= GROUPS, 'a session per group', 120_000);
+  await until(async () => (await activeSessions(w, names)) >= GROUPS, 'a session per group', 300_000);
   const created = new Map<string, number>();
   const pods = new Informer<KubeObject>({ kubeConfig: w.server.kubeConfig, path: `/api/v1/namespaces/${NS}/pods` });
   pods.addHandlers({
@@ -183,7 +183,8 @@ async function idle(): Promise<Record<string, number>> {
 
   // Baseline: bare broker-client sessions polling, no AGC.
   const b = await world();
-  const app = new GitHubApp({ githubUrl: `${b.fake.url}/acme`, appId: Number((await import('node:fs')).readFileSync(join(b.appDir, 'appId'), 'utf8')), privateKey: (await import('node:fs')).readFileSync(join(b.appDir, 'privateKey'), 'utf8') });
+  const file = (name: string): string => readFileSync(join(b.appDir, name), 'utf8');
+  const app = new GitHubApp({ githubUrl: `${b.fake.url}/acme`, appId: Number(file('appId')), installationId: Number(file('installationId')), privateKey: file('privateKey') });
   await app.start();
   const baseBefore = heapUsed();
   const sessions: ClassicBrokerSession[] = [];
