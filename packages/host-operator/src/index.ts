@@ -88,3 +88,36 @@ export { createJobBrokerPort } from './agc/ports/job-broker-port.js';
 export type { JobAcquirer, JobBrokerPortOptions } from './agc/ports/job-broker-port.js';
 export { createWorkflowRunsPort } from './agc/ports/workflow-runs-port.js';
 export type { WorkflowRunsPortOptions } from './agc/ports/workflow-runs-port.js';
+/** The agc host: configuration, GitHub access, the RunnerGroup controller and the process. */
+export { DEFAULT_GITHUB_APP_DIR, DEFAULT_PROXY_CA_FILE, agcFlagSpecs, parseAgcConfig } from './agc/config/flags.js';
+export type { AgcConfig, AgcProxyEnv } from './agc/config/flags.js';
+export { readAppCredentials } from './agc/config/credentials.js';
+export type { AppCredentialFiles } from './agc/config/credentials.js';
+export { createGitHubDispatcher } from './agc/config/github-transport.js';
+export type { GitHubTransportOptions } from './agc/config/github-transport.js';
+export { createGitHubAccess } from './agc/config/github-access.js';
+export type { AgcGitHub, GitHubAccessOptions } from './agc/config/github-access.js';
+export { NO_SESSION_REQUEUE_MS, RECONCILE_SPAN, RUNNER_GROUP_RESOURCE, RunnerGroupReconciler } from './agc/controller/reconciler.js';
+export type { RunnerGroupObject, RunnerGroupReconcilerOptions } from './agc/controller/reconciler.js';
+export { LISTENER_START_FAILED_REASON, TIER_UNAVAILABLE_REASON, computeRunnerGroupStatus, readyCondition } from './agc/controller/status.js';
+export type { ObservedGroup } from './agc/controller/status.js';
+export { RUNNER_GROUP_LABEL_INDEX, podToRunnerGroup, runnerGroupLabelIndexer } from './agc/controller/pod-mapping.js';
+export { AGC_EVENT_CONTROLLER, AGC_SERVICE_NAME, AGC_VERSION, INITIAL_TOKEN_TIMEOUT_MS, startAgc } from './agc/main.js';
+export type { AgcHostOptions, AgcProcess } from './agc/main.js';
+export { InFlightJobs } from './agc/listener/in-flight-jobs.js';
+export type { GitHubAccess, GroupListener, ListenerContext, ListenerGroup, ListenerStopReason, ListenerTierFactory } from './agc/listener/group-listener.js';
+/** The classic acquisition tier (agent pool of JIT runners, multiplexed broker sessions, claim-what-fits listeners). */
+export { createClassicListenerTier } from './agc/classic/classic-tier.js';
+export type { ClassicTierOptions, ClassicGroupListener } from './agc/classic/classic-tier.js';
+export { DEFAULT_CLASSIC_TIMINGS } from './agc/classic/timings.js';
+export type { ClassicTierTimings } from './agc/classic/timings.js';
+export type { AgentSecretStore } from './agc/classic/agent-secret-store.js';
+/** The scale-set acquisition tier (`acquisitionProtocol: ScaleSet`): its factory, state store and names. */
+export { createScaleSetListenerTier, wireClock } from './agc/scaleset/factory.js';
+export type { ScaleSetTierOptions } from './agc/scaleset/factory.js';
+export { ScaleSetListener } from './agc/scaleset/scale-set-listener.js';
+export type { ScaleSetListenerDeps, ScaleSetListenerSettings } from './agc/scaleset/scale-set-listener.js';
+export { createConfigMapStateStore, scaleSetStateName } from './agc/scaleset/state-store.js';
+export type { ConfigMapStateStoreOptions, ScaleSetRef, ScaleSetState, ScaleSetStateChange, ScaleSetStateStore } from './agc/scaleset/state-store.js';
+export type { ScaleSetJobPhase, ScaleSetJobRecord } from './agc/scaleset/job-record.js';
+export { scaleSetName, ownerLabel } from './agc/scaleset/scale-set-binding.js';
