@@ -23,6 +23,17 @@ it('re-creates a killed session for the same agent, without recycling it', async
   expect(await metricValue(env.metrics, 'actions_gateway_active_sessions', { runner_group: 'linux' })).toBe(1);
 });
 
+it('heals after three empty 200 polls in a row (the consumed-JIT signature)', async () => {
+  const { listener } = await env.startListener();
+  const first = await waitFor(() => active()[0], 'the first session');
+  env.fake.control.inject({ method: 'GET', path: '/_broker/message', action: { status: 200, shape: 'empty' }, times: 3 });
+  const second = await waitFor(() => active().find((s) => s.sessionId !== first.sessionId), 'a new session after the heal');
+  expect(env.fake.control.sessions().find((s) => s.sessionId === first.sessionId)?.status).toBe('deleted');
+  expect(second.runnerId).toBe(first.runnerId); // the registration still works: no recycle needed
+  expect(listener.activeSessions()).toBe(1);
+  expect(env.logger.text()).toContain('empty 200 polls in a row');
+});
+
 it('recycles an agent GitHub consumed behind its back (stale_session), and a stale agent at startup (startup)', async () => {
   const { listener } = await env.startListener();
   const first = await waitFor(() => active()[0], 'the first session');
