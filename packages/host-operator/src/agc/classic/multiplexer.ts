@@ -56,9 +56,14 @@ export class Multiplexer {
   spawnReplacement(): void {
     if (this.#stop.signal.aborted || this.#alive >= this.#d.maxListeners()) return;
     this.#alive += 1;
+    const signal = this.#stop.signal;
+    // Repairs agents a failed recycle left parked before taking one, so the burst capacity does not erode.
+    const start = this.#d.ensureAgents(signal).catch((err: unknown) => {
+      if (!signal.aborted) this.#d.logger.warn({ ...this.#d.fields(), err }, 'the agent pool is incomplete');
+    });
     this.#track(
-      new SessionLoop(this.#loopDeps, false, this.#stop.signal)
-        .run()
+      start
+        .then(() => (signal.aborted ? ({ kind: 'stopped' } as const) : new SessionLoop(this.#loopDeps, false, signal).run()))
         .then((exit) => this.#logExit(exit, false))
         .finally(() => {
           this.#alive -= 1;

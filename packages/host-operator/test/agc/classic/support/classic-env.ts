@@ -56,6 +56,8 @@ export interface EnvOptions {
   readonly clock?: Clock;
   readonly kubelet?: KubeletOptions;
   readonly holdMs?: number;
+  /** Use the RunnerGroup already created under this name (a restarted AGC). */
+  readonly reuse?: boolean;
 }
 
 export interface ClassicEnv {
@@ -102,12 +104,15 @@ export async function startClassicEnv(options: { kubelet?: KubeletOptions | fals
     inFlight,
     async startListener(o = {}) {
       const name = o.groupName ?? 'linux';
-      const object = await objects.create({
+      const spec = { acquisitionProtocol: 'Classic', runnerLabels: LABELS, podTemplate: { spec: { containers: [{ name: 'runner' }] } }, ...o.spec };
+      const object = o.reuse
+        ? await objects.read({ apiVersion: API_VERSION, kind: RUNNER_GROUP_KIND.kind, metadata: { name, namespace: NAMESPACE } })
+        : await objects.create({
         apiVersion: API_VERSION,
         kind: RUNNER_GROUP_KIND.kind,
         metadata: { name, namespace: NAMESPACE },
-        spec: { acquisitionProtocol: 'Classic', runnerLabels: LABELS, podTemplate: { spec: { containers: [{ name: 'runner' }] } }, ...o.spec },
-      } as KubernetesObject);
+            spec,
+          } as KubernetesObject);
       const runnerGroup = applyRunnerGroupDefaults(object as unknown as RunnerGroup);
       const group: ListenerGroup = { runnerGroup, provisioner: resolveProvisionerGroup(runnerGroup, { securityProfile: 'restricted', proxy: { httpsProxy: 'http://egress.ci.svc:8080' } }) };
       const clock = o.clock ?? systemClock;
