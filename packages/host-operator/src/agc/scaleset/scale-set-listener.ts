@@ -9,6 +9,7 @@ import { BrokerClientError, ScaleSetSession, metricReason, type ScaleSetAdminCli
 import { ANNOTATION_REPOSITORY, ANNOTATION_RUN_ID, workerPodName, type ConditionInput } from '@actions-gateway/core';
 import type { GroupListener, ListenerContext, ListenerGroup, ListenerStopReason } from '../listener/group-listener.js';
 import { readCapacity } from './capacity.js';
+import { killable } from './killable.js';
 import { jobOfRunner, runScaleSetJob } from './job-worker.js';
 import type { ScaleSetJobRecord } from './job-record.js';
 import { effectOf } from './queue-message.js';
@@ -65,7 +66,10 @@ export class ScaleSetListener implements GroupListener {
 
   constructor(deps: ScaleSetListenerDeps) {
     this.#deps = deps;
-    this.#ctx = deps.context;
+    // With a kill switch, nothing of this listener reaches the cluster once it is pulled (crash tests).
+    const kube = killable(deps.context.provision.kubernetes, deps.killSignal);
+    this.#ctx = deps.killSignal ? { ...deps.context, kubernetes: killable(deps.context.kubernetes, deps.killSignal), provision: { ...deps.context.provision, kubernetes: kube } } : deps.context;
+    if (deps.killSignal) this.#deps = { ...deps, store: killable(deps.store, deps.killSignal) };
     this.#group = deps.context.group;
     this.#signal = deps.killSignal ? AbortSignal.any([this.#stop.signal, deps.killSignal]) : this.#stop.signal;
     this.#conditions = new TierConditions(() => this.#ctx.onChange());
