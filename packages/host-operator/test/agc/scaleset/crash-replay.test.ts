@@ -15,7 +15,7 @@ describe.each(['auto', 'acquire'] as const)('crash and replay in %s mode', (mode
       const concluded = () => env.fake.control.jobs().filter((j) => j.state === 'completed').length;
       const killAt = [3, 9, 16];
       let kill = new AbortController();
-      const startProcess = () => env.start(createScaleSetListenerTier({ kubeConfig: env.server.kubeConfig, conflictRetryMs: 100, errorBackoffMs: 50, killSignal: kill.signal }));
+      const startProcess = () => env.start(createScaleSetListenerTier({ kubeConfig: env.server.kubeConfig, conflictRetryMs: 100, errorBackoffMs: 50, startGraceMs: 300, killSignal: kill.signal }));
       startProcess();
       await waitFor('the scale set', () => env.fake.control.scaleSets().length === 1);
       for (let i = 0; i < total; i++) env.fake.control.enqueueJob({ repo: 'acme/app', labels: ['linux'] });
@@ -31,12 +31,14 @@ describe.each(['auto', 'acquire'] as const)('crash and replay in %s mode', (mode
       for (const job of env.fake.control.jobs()) expect(job).toMatchObject({ state: 'completed', conclusion: 'succeeded', timesAcquired: 1 });
       expect(env.fake.control.jobs()).toHaveLength(total);
       for (const [plan, uids] of env.runners.podsByPlan) expect(uids.size, `pods of ${plan}`).toBe(1);
-      expect(env.runners.podsByPlan.size).toBe(total);
-      // Nothing stays behind in the state once every pod is done.
+      expect(env.runners.podsByPlan.size).toBeGreaterThanOrEqual(total);
+      // Nothing stays behind in the state once every pod is done. (A pod created by a killed predecessor's
+      // in-flight request can lose its Secret to the successor's retry; its job then gets a new pod, and the
+      // extra runner idles until the stand-in gives up — hence the long wait.)
       await waitFor('the state to settle', async () => {
         const cm = await env.core.readNamespacedConfigMap({ namespace: NAMESPACE, name: scaleSetStateName('linux') });
         return Object.keys(cm.data ?? {}).filter((k) => k.startsWith('job.')).length === 0;
-      });
+      }, 60_000);
       // The successors replayed state: they found jobs in it and followed pods their predecessor made.
       expect(env.logs.filter((l) => l.msg === 'scale-set state loaded').length).toBeGreaterThan(0);
       expect(env.logs.some((l) => l.msg === 'adopted worker pod finished')).toBe(true);
@@ -53,5 +55,5 @@ describe.each(['auto', 'acquire'] as const)('crash and replay in %s mode', (mode
     } finally {
       await env.close();
     }
-  }, 180_000);
+  }, 240_000);
 });
