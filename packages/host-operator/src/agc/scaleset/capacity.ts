@@ -7,7 +7,7 @@
  * figure never exceeds the pods the group may run.
  */
 import { assessAdmission, isActiveWorkerPod, jobRefOfPod, workerPodSelector, type AdmissionAssessment, type KubernetesPort, type ProvisionerGroup } from '@actions-gateway/core';
-import type { ScaleSetJobRecord } from './job-record.js';
+import { jobIdOfPlan, type ScaleSetJobRecord } from './job-record.js';
 
 /** The largest figure advertised when nothing bounds the group (no ceiling, no quota). */
 export const UNBOUNDED_CAPACITY = 1_000;
@@ -26,7 +26,7 @@ export async function readCapacity(kube: KubernetesPort, group: ProvisionerGroup
   const [pods, quotas, limitRanges] = await Promise.all([kube.listPods(group.namespace, workerPodSelector(group.name)), kube.listResourceQuotas(group.namespace), kube.listLimitRanges(group.namespace)]);
   const active = pods.filter(isActiveWorkerPod);
   const assessment = assessAdmission({ group, activePods: active.length, quotas, limitRanges });
-  const withPod = new Set(active.map((p) => jobRefOfPod(p).planId).filter((id): id is string => id !== undefined));
+  const withPod = new Set(active.map((p) => jobRefOfPod(p).planId).filter((id): id is string => id !== undefined).map(jobIdOfPlan));
   let live = 0;
   let waiting = 0;
   for (const job of jobs.values()) {

@@ -25,6 +25,8 @@ export interface ScaleSetTierOptions {
   readonly conflictRetryMs?: number | undefined;
   /** First wait after a poll or state error (doubling to 60 s). Default 1 s. */
   readonly errorBackoffMs?: number | undefined;
+  /** How long a pod that ended before its runner took a job waits for a late JobStarted before the job gets a new pod. Default 5 s. */
+  readonly startGraceMs?: number | undefined;
   /** Poll bounds (defaults: broker-client's 60 s header deadline, 100 ms floor between polls). */
   readonly poll?: ScaleSetListenerSettings['poll'];
   /**
@@ -59,6 +61,7 @@ export function createScaleSetListenerTier(options: ScaleSetTierOptions): Listen
     conflictRetryMs: options.conflictRetryMs ?? 30_000,
     errorBackoffMs: options.errorBackoffMs ?? 1_000,
     poll: options.poll,
+    startGraceMs: options.startGraceMs,
   };
   return (context) => {
     if (admin?.github !== context.github) admin = { github: context.github, client: adminClient(context.github, context.clock) };

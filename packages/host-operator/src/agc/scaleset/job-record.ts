@@ -26,6 +26,31 @@ export interface ScaleSetJobRecord {
   readonly result?: string | undefined;
   /** The worker pod made for this job has ended (or was never needed). */
   readonly podDone?: boolean | undefined;
+  /**
+   * How many earlier pods of this job ended before their runner took any job (0 when absent): each such end
+   * leaves the job waiting at GitHub, so it gets a new pod, `plan id = <jobId>.r<attempt>`.
+   */
+  readonly attempt?: number | undefined;
+  /** The job the runner of this job's current pod took (JobStarted named it), and its run. */
+  readonly ran?: RanJob | undefined;
+}
+
+/** What a pod's runner ran: the job, and its run for a disruption re-run. */
+export interface RanJob {
+  readonly jobId: string;
+  readonly runId?: number | undefined;
+  readonly repository?: string | undefined;
+}
+
+/** The provisioner's plan id of a job's current pod: the job GUID, suffixed `.r<n>` from the second pod on
+ * (a dot never occurs in a GUID, so the suffix cannot be mistaken for part of one). */
+export function planIdOf(record: Pick<ScaleSetJobRecord, 'jobId' | 'attempt'>): string {
+  return record.attempt ? `${record.jobId}.r${record.attempt}` : record.jobId;
+}
+
+/** The job GUID of a plan id made by {@link planIdOf}. */
+export function jobIdOfPlan(planId: string): string {
+  return planId.replace(/\.r\d+$/, '');
 }
 
 const phaseRank: Readonly<Record<ScaleSetJobPhase, number>> = { assigned: 0, started: 1, completed: 2 };
@@ -58,6 +83,8 @@ export function applyJobMessage(previous: ScaleSetJobRecord | undefined, message
     runnerName: runnerName ?? previous?.runnerName,
     result: message.type === 'JobCompleted' ? (message.result ?? 'unknown') : previous?.result,
     podDone: previous?.podDone,
+    attempt: previous?.attempt,
+    ran: previous?.ran,
   };
 }
 
@@ -85,7 +112,16 @@ export function parseJobRecord(text: string): ScaleSetJobRecord | undefined {
     runnerName: str(o.runnerName),
     result: str(o.result),
     podDone: o.podDone === true ? true : undefined,
+    attempt: num(o.attempt),
+    ran: parseRan(o.ran),
   };
+}
+
+function parseRan(value: unknown): RanJob | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const o = value as Record<string, unknown>;
+  if (typeof o.jobId !== 'string' || o.jobId === '') return undefined;
+  return { jobId: o.jobId, runId: typeof o.runId === 'number' ? o.runId : undefined, repository: typeof o.repository === 'string' ? o.repository : undefined };
 }
 
 /** A record as stored: JSON without the unset fields. */

@@ -17,7 +17,7 @@ import {
   type RerunRequest,
 } from '@actions-gateway/core';
 import type { ListenerContext, ListenerGroup } from '../listener/group-listener.js';
-import { scaleSetPayload, type ScaleSetJobRecord } from './job-record.js';
+import { planIdOf, scaleSetPayload, type RanJob, type ScaleSetJobRecord } from './job-record.js';
 import type { ScaleSetRef } from './state-store.js';
 
 /** The JIT runner name prefix of a job's pod: `ag-<jobId>`, followed by the API's random suffix. */
@@ -40,10 +40,12 @@ export interface JobWorkerDeps {
   readonly scaleSet: () => ScaleSetRef;
   /** The job's current record (phases move while the pod runs). */
   readonly record: (jobId: string) => ScaleSetJobRecord | undefined;
-  /** Every record: to find which job a runner took. */
-  readonly records: () => Iterable<ScaleSetJobRecord>;
   /** Persists that the job's pod is done. */
   readonly podDone: (jobId: string) => Promise<void>;
+  /** Persists that the job gets a new pod (its last one ended before its runner took any job). */
+  readonly nextAttempt: (jobId: string) => Promise<boolean>;
+  /** How long a pod that ended without its runner taking a job waits for a late JobStarted [5 s]. */
+  readonly startGraceMs?: number | undefined;
   /** Capacity may have grown: re-poll soon. */
   readonly capacityChanged: () => void;
   /** Ends everything (tier stop). */
@@ -54,6 +56,27 @@ const terminal = new Set(['Succeeded', 'Failed', 'Unknown']);
 const isFinished = (pod: Pod | undefined): boolean => !pod || terminal.has(pod.status?.phase ?? '') || pod.metadata?.deletionTimestamp !== undefined;
 /** Pause between provisioning attempts of a job GitHub still holds for the scale set. */
 const RETRY_MS = [1_000, 5_000, 15_000, 30_000, 60_000];
+/** New pods a job gets after pods that ended before their runner took anything. */
+const MAX_POD_ATTEMPTS = 3;
+
+/** True when the runner of this job's current pod never took a job of the scale set. */
+function runnerTookNothing(deps: JobWorkerDeps, jobId: string): boolean {
+  return deps.record(jobId)?.ran === undefined;
+}
+
+/**
+ * A pod ended, its runner took no job, and this job is still only assigned: the scale set is one runner
+ * short, so the job gets another pod (after a grace for a JobStarted still in the queue).
+ */
+async function needsAnotherPod(deps: JobWorkerDeps, jobId: string): Promise<boolean> {
+  const still = (): boolean => {
+    const r = deps.record(jobId);
+    return r !== undefined && r.phase === 'assigned' && (r.attempt ?? 0) < MAX_POD_ATTEMPTS && runnerTookNothing(deps, jobId);
+  };
+  if (!still()) return false;
+  if (!(await deps.context.clock.sleep(deps.startGraceMs ?? 5_000, deps.signal))) return false;
+  return still();
+}
 
 /** Runs a job's pod to its end; resolves when it is done or the tier stops. Never throws. */
 export async function runScaleSetJob(deps: JobWorkerDeps, jobId: string): Promise<void> {
@@ -63,6 +86,13 @@ export async function runScaleSetJob(deps: JobWorkerDeps, jobId: string): Promis
   try {
     for (let attempt = 0; !deps.signal.aborted; attempt++) {
       const done = await attemptJob(deps, jobId);
+      if (done === 'done' && (await needsAnotherPod(deps, jobId))) {
+        if (!(await deps.nextAttempt(jobId))) return;
+        context.logger.warn({ ...log(), attempt: deps.record(jobId)?.attempt }, 'the worker pod ended before its runner took a job; the job still waits at GitHub: a new pod');
+        deps.capacityChanged();
+        attempt = -1;
+        continue;
+      }
       if (done === 'done') {
         await deps.podDone(jobId).catch((err: unknown) => context.logger.error({ ...log(), err }, 'recording the end of a scale-set job failed'));
         deps.capacityChanged();
@@ -88,17 +118,18 @@ async function attemptJob(deps: JobWorkerDeps, jobId: string): Promise<Attempt> 
   const kube = context.provision.kubernetes;
   const record = deps.record(jobId);
   if (!record || record.podDone) return 'done';
-  const podName = workerPodName(group.name, jobId);
+  const planId = planIdOf(record);
+  const podName = workerPodName(group.name, planId);
   const existing = await kube.getPod(group.namespace, podName);
   if (existing) return followPod(deps, jobId, podName);
   if (record.phase !== 'assigned') {
     // Its runner took it and the pod is gone (lost while the AGC was down): a disruption, or it concluded.
     if (record.phase === 'started') await rerunIfDisrupted(deps, jobId, classifyFinishedPod(undefined, {}));
-    await kube.deleteSecret(group.namespace, jobSecretName(jobId));
+    await kube.deleteSecret(group.namespace, jobSecretName(planId));
     return 'done';
   }
   // A Secret without a pod is a provisioning cut short by a crash: the job never got its runner.
-  await kube.deleteSecret(group.namespace, jobSecretName(jobId));
+  await kube.deleteSecret(group.namespace, jobSecretName(planId));
   let jit;
   try {
     jit = await deps.admin.generateJitConfig(deps.scaleSet().id, runnerNamePrefix(jobId), deps.signal);
@@ -110,7 +141,7 @@ async function attemptJob(deps: JobWorkerDeps, jobId: string): Promise<Attempt> 
   // The tier re-runs disruptions itself, with the run the pod's runner actually took.
   const ports = { ...context.provision, rerunner: undefined };
   const result: ProvisionResult = await provision(
-    { planId: jobId, payload: scaleSetPayload(record, deps.scaleSet()), jitConfig: jit.encodedJitConfig, acquiredAt: new Date(record.assignedAt) },
+    { planId, payload: scaleSetPayload(record, deps.scaleSet()), jitConfig: jit.encodedJitConfig, acquiredAt: new Date(record.assignedAt) },
     ports,
     group,
     { signal: deps.signal, jobCancelled: () => deps.record(jobId)?.result === 'canceled' },
@@ -149,21 +180,23 @@ async function followPod(deps: JobWorkerDeps, jobId: string, podName: string): P
   }
   const outcome = classifyFinishedPod(pod, { jobCancelled: record?.result === 'canceled' });
   context.logger.info({ namespace: group.namespace, runner_group: group.name, job_id: jobId, pod: podName, outcome: outcome.kind }, 'adopted worker pod finished');
-  await context.provision.kubernetes.deleteSecret(group.namespace, jobSecretName(jobId)).catch(() => undefined);
+  await context.provision.kubernetes.deleteSecret(group.namespace, jobSecretName(planIdOf(record ?? { jobId }))).catch(() => undefined);
   await rerunIfDisrupted(deps, jobId, outcome);
   return 'done';
 }
 
-/** The record of the job the pod made for `jobId` ran: the one whose runner carries its prefix, else its own. */
-function jobRunOnPod(deps: JobWorkerDeps, jobId: string): ScaleSetJobRecord | undefined {
-  const prefix = `${runnerNamePrefix(jobId)}-`;
-  for (const r of deps.records()) if (r.runnerName?.startsWith(prefix)) return r;
-  return deps.record(jobId);
+/** The job the pod made for `jobId` ran: what its runner took (JobStarted), else its own job. */
+function jobRunOnPod(deps: JobWorkerDeps, jobId: string): RanJob | undefined {
+  const record = deps.record(jobId);
+  return record?.ran ?? record;
 }
 
 async function rerunIfDisrupted(deps: JobWorkerDeps, jobId: string, outcome: FinishedPodClass): Promise<void> {
   if (outcome.kind !== 'disrupted') return;
   const { context } = deps;
+  // A runner that never took a job lost nothing at GitHub: the job still waits and gets a new pod instead.
+  if (runnerTookNothing(deps, jobId) && !(await context.clock.sleep(deps.startGraceMs ?? 5_000, deps.signal))) return;
+  if (runnerTookNothing(deps, jobId) && deps.record(jobId)?.phase === 'assigned') return;
   const group = deps.group().provisioner;
   const ran = jobRunOnPod(deps, jobId);
   const repository = parseRepository(ran?.repository ?? '');

@@ -41,11 +41,14 @@ export function effectOf(entries: readonly ScaleSetJobMessage[], jobs: ReadonlyM
     // A job first heard of after its assignment (state older than the queue) has no pod of this tier.
     const next = !current && entry.type !== 'JobAssigned' ? { ...applied, podDone: true } : applied;
     if (!current && !jobs.has(entry.jobId) && entry.type === 'JobAssigned') effect.assigned.push(entry.jobId);
+    effect.changes.set(entry.jobId, isSettled(next) ? null : next);
     if (entry.type === 'JobStarted') {
+      // The pod whose runner took the job learns what it runs (for a re-run, and to know it took one).
       const podJob = jobOfRunner(entry.runnerName);
+      const podRecord = podJob === undefined ? undefined : effect.changes.has(podJob) ? effect.changes.get(podJob) : jobs.get(podJob);
+      if (podJob !== undefined && podRecord) effect.changes.set(podJob, { ...podRecord, ran: { jobId: entry.jobId, runId: next.runId, repository: next.repository } });
       if (podJob !== undefined && podJob !== entry.jobId) effect.crossed.push([entry.jobId, podJob]);
     }
-    effect.changes.set(entry.jobId, isSettled(next) ? null : next);
   }
   return effect;
 }

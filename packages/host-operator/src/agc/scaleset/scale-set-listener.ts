@@ -9,6 +9,7 @@ import { BrokerClientError, ScaleSetSession, metricReason, type ScaleSetAdminCli
 import { ANNOTATION_REPOSITORY, ANNOTATION_RUN_ID, workerPodName, type ConditionInput } from '@actions-gateway/core';
 import type { GroupListener, ListenerContext, ListenerGroup, ListenerStopReason } from '../listener/group-listener.js';
 import { readCapacity } from './capacity.js';
+import { killable } from './killable.js';
 import { jobOfRunner, runScaleSetJob } from './job-worker.js';
 import type { ScaleSetJobRecord } from './job-record.js';
 import { effectOf } from './queue-message.js';
@@ -27,6 +28,8 @@ export interface ScaleSetListenerSettings {
   /** Wait after a poll or state error, doubling up to 60 s [1 s]. */
   readonly errorBackoffMs: number;
   readonly poll?: { readonly headersTimeoutMs?: number; readonly deadlineMs?: number; readonly minIntervalMs?: number } | undefined;
+  /** How long a pod that ended before its runner took a job waits for a late JobStarted before the job gets a new pod [5 s]. */
+  readonly startGraceMs?: number | undefined;
 }
 
 /** What the listener is built from. */
@@ -65,7 +68,10 @@ export class ScaleSetListener implements GroupListener {
 
   constructor(deps: ScaleSetListenerDeps) {
     this.#deps = deps;
-    this.#ctx = deps.context;
+    // With a kill switch, nothing of this listener reaches the cluster once it is pulled (crash tests).
+    const kube = killable(deps.context.provision.kubernetes, deps.killSignal);
+    this.#ctx = deps.killSignal ? { ...deps.context, kubernetes: killable(deps.context.kubernetes, deps.killSignal), provision: { ...deps.context.provision, kubernetes: kube } } : deps.context;
+    if (deps.killSignal) this.#deps = { ...deps, store: killable(deps.store, deps.killSignal) };
     this.#group = deps.context.group;
     this.#signal = deps.killSignal ? AbortSignal.any([this.#stop.signal, deps.killSignal]) : this.#stop.signal;
     this.#conditions = new TierConditions(() => this.#ctx.onChange());
@@ -399,14 +405,24 @@ export class ScaleSetListener implements GroupListener {
         group: () => this.#group,
         scaleSet: () => this.#scaleSet!,
         record: (id) => this.#jobs.get(id),
-        records: () => this.#jobs.values(),
         podDone: (id) => this.#podDone(id),
+        nextAttempt: (id) => this.#nextAttempt(id),
+        startGraceMs: this.#deps.settings.startGraceMs,
         capacityChanged: () => this.#poll?.abort(),
         signal: this.#signal,
       },
       jobId,
     ).finally(() => this.#workers.delete(worker));
     this.#workers.add(worker);
+  }
+
+  async #nextAttempt(jobId: string): Promise<boolean> {
+    const record = this.#jobs.get(jobId);
+    if (!record) return false;
+    const next: ScaleSetJobRecord = { ...record, attempt: (record.attempt ?? 0) + 1, ran: undefined };
+    if (!(await this.#write({ jobs: new Map([[jobId, next]]) }))) return false;
+    this.#jobs.set(jobId, { ...(this.#jobs.get(jobId) ?? record), attempt: next.attempt, ran: undefined });
+    return true;
   }
 
   async #podDone(jobId: string): Promise<void> {

@@ -176,6 +176,9 @@ export class StandInRunners {
   /** Every Running worker pod seen, by plan id: a plan with two pod uids ran twice. */
   readonly podsByPlan = new Map<string, Set<string>>();
   enabled = true;
+  /** Runners acquire their job and then hold it without completing (a worker still running); their pods keep running. */
+  holdJobs = false;
+  readonly held: Array<{ podJobId: string; jobId: string }> = [];
 
   constructor(
     private readonly port: ClosableKubernetesPort,
@@ -198,7 +201,7 @@ export class StandInRunners {
           const podName = pod.metadata?.name ?? '';
           // The runner exits when its job is done (or it gave up): the pod ends with it.
           const work = this.#run(planId)
-            .then(() => this.server.kubelet?.complete(NAMESPACE, podName, { phase: 'Succeeded' }))
+            .then((held) => void (held || this.server.kubelet?.complete(NAMESPACE, podName, { phase: 'Succeeded' })))
             .finally(() => this.#work.delete(work));
           this.#work.add(work);
         }
@@ -207,27 +210,33 @@ export class StandInRunners {
     }
   }
 
-  async #run(planId: string): Promise<void> {
+  /** True when the runner holds its job (the pod keeps running). */
+  async #run(planId: string): Promise<boolean> {
     const secret = await this.core.readNamespacedSecret({ namespace: NAMESPACE, name: jobSecretName(planId) }).catch(() => undefined);
     const encoded = secret?.data?.jitconfig;
-    if (!encoded) return;
+    if (!encoded) return false;
     const jit = decodeJitConfig(Buffer.from(encoded, 'base64').toString('utf8'));
     const session = await ClassicBrokerSession.create({ jit, runnerVersion: '2.330.0' }, this.#stop.signal).catch(() => undefined);
-    if (!session) return;
+    if (!session) return false;
     try {
-      for (let i = 0; i < 100 && !this.#stop.signal.aborted; i++) {
+      for (let i = 0; i < 50 && !this.#stop.signal.aborted; i++) {
         const poll = await session.getMessage({ signal: this.#stop.signal });
         if (poll.kind !== 'message' || poll.event.type !== 'RunnerJobRequest') continue;
         const acquired = await session.acquireJob(poll.event, { signal: this.#stop.signal });
+        if (this.holdJobs) {
+          this.held.push({ podJobId: planId, jobId: acquired.jobId });
+          return true;
+        }
         await session.runService.completeJob(acquired, 'succeeded', {}, this.#stop.signal);
         this.completed.push({ podJobId: planId, jobId: acquired.jobId });
-        return;
+        return false;
       }
     } catch {
       // A stopped test or a consumed runner: nothing to complete.
     } finally {
       await session.close().catch(() => undefined);
     }
+    return false;
   }
 
   async stop(): Promise<void> {

@@ -35,7 +35,7 @@ describe.each(['auto', 'acquire'] as const)('the scale-set tier in %s mode', (mo
     expect(set!.peakAssigned).toBeLessThanOrEqual(3);
     // Each job concluded once and went through exactly one runner.
     for (const job of env.fake.control.jobs()) expect(job).toMatchObject({ state: 'completed', timesAcquired: 1 });
-    expect(new Set(env.runners.completed.map((c) => c.jobId)).size).toBe(10);
+    await waitFor('10 stand-in runners done', () => new Set(env!.runners.completed.map((c) => c.jobId)).size === 10);
     expect(listener.activeSessions()).toBe(1);
     // Every settled job is forgotten; the cursor is stored.
     await waitFor('the state to settle', async () => {
