@@ -1,0 +1,60 @@
+// `ag-testkit otlp [--port N] [--host 127.0.0.1|::1]`: an OTLP/gRPC trace receiver until SIGTERM/SIGINT.
+import { parseArgs } from 'node:util';
+import type { OtlpAttributeValue, OtlpSpan } from './decode.js';
+import { startOtlpReceiver } from './receiver.js';
+
+const help = `usage: ag-testkit otlp [--port N] [--host 127.0.0.1|::1]
+
+Serves the OTLP/gRPC trace service (plaintext) on loopback, prints "ready <host:port>" on stdout, then one
+JSON line per received span, and serves until SIGTERM or SIGINT. Point an exporter at it with
+OTEL_EXPORTER_OTLP_ENDPOINT=http://<host:port>.
+`;
+
+/** JSON for span lines: 64-bit integers beyond 2^53 as strings, bytes as base64. */
+function jsonValue(_key: string, value: unknown): unknown {
+  if (typeof value === 'bigint') return value.toString();
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
+  return value;
+}
+
+/** One stdout line per span. */
+export function spanLine(span: OtlpSpan): string {
+  return `${JSON.stringify(span, jsonValue as (key: string, value: OtlpAttributeValue) => unknown)}\n`;
+}
+
+/** Runs the subcommand; resolves with the exit code once the receiver has stopped. */
+export async function main(argv: string[]): Promise<number> {
+  let values: { port?: string; host?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({ args: argv, options: { port: { type: 'string' }, host: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }));
+  } catch (e) {
+    process.stderr.write(`ag-testkit otlp: ${(e as Error).message}\n${help}`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(help);
+    return 0;
+  }
+  const port = values.port === undefined ? 0 : Number(values.port);
+  if (!/^\d+$/.test(values.port ?? '0') || port > 65535) {
+    process.stderr.write(`ag-testkit otlp: --port must be an integer from 0 to 65535, got "${values.port}"\n`);
+    return 2;
+  }
+  const host = values.host ?? '127.0.0.1';
+  if (host !== '127.0.0.1' && host !== '::1') {
+    process.stderr.write(`ag-testkit otlp: --host must be 127.0.0.1 or ::1 (loopback only), got "${host}"\n`);
+    return 2;
+  }
+  const receiver = await startOtlpReceiver({ host, port });
+  process.stdout.write(`ready ${receiver.address}\n`);
+  const unsubscribe = receiver.onSpans((spans) => {
+    for (const span of spans) process.stdout.write(spanLine(span));
+  });
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  unsubscribe();
+  await receiver.close();
+  return 0;
+}
