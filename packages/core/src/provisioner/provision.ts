@@ -76,7 +76,9 @@ const asError = (err: unknown): Error => (err instanceof Error ? err : new Error
 export async function provision(job: ProvisionJob, ports: ProvisionPorts, group: ProvisionerGroup, options: ProvisionOptions = {}): Promise<ProvisionResult> {
   const tracer = ports.tracer ?? T.defaultTracer();
   const podName = workerPodName(group.name, job.planId);
+  // Its own root trace (as the seed says): the listener may run inside the context of the reconcile that started it.
   const root = tracer.startSpan(T.PROVISION_SPAN, {
+    root: true,
     attributes: { [T.ProvisionAttributes.namespace]: group.namespace, [T.ProvisionAttributes.name]: group.name, [T.ProvisionAttributes.planId]: job.planId, [T.ProvisionAttributes.podName]: podName },
   });
   try {
