@@ -4,7 +4,7 @@
  * tier (agent pool + multiplexer of broker sessions) and the scale-set tier (one scale-set session) both
  * implement it, so the controller, status, reaper and host never know which tier runs a group.
  */
-import type { ConditionInput, KubernetesPort, Logger, ProvisionPorts, ProvisionerGroup, RunnerGroup, Clock } from '@actions-gateway/core';
+import type { ConditionInput, KubernetesPort, Logger, ProvisionPorts, ProvisionerGroup, RunnerGroup, Clock, WorkerPodJobRef } from '@actions-gateway/core';
 import type { ControllerMetrics } from '@actions-gateway/metrics';
 import type { GitHubTarget, HttpOptions, TokenSource } from '@actions-gateway/broker-client';
 import type { InFlightJobs } from './in-flight-jobs.js';
@@ -35,6 +35,12 @@ export interface GroupListener {
    * Resolves when every session loop has ended.
    */
   stop(reason: ListenerStopReason): Promise<void>;
+  /**
+   * Optional (added by the host): cancels at GitHub the job a worker pod runs, for the reaper's stuck-Pending
+   * pods. Resolves true when this listener held the job and cancelled it. Without it the job's lock simply
+   * lapses (renewal stops when the pod goes) and GitHub cancels it.
+   */
+  cancelJob?(job: WorkerPodJobRef): Promise<boolean>;
 }
 
 /** How the AGC reaches GitHub: the target parsed from `GITHUB_ORG_URL`, the installation token, the transport. */
