@@ -7,7 +7,7 @@ import { startOtlpReceiver, type OtlpReceiver } from '@actions-gateway/testkit';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { AGC_SERVICE_NAME, AGC_VERSION, startAgc, type AgcProcess } from '../../src/agc/main.js';
 import type { GroupListener, ListenerTierFactory } from '../../src/agc/listener/group-listener.js';
-import { runnerGroup, startAgcEnv, type AgcEnv } from '../agc/host/agc-env.js';
+import { eventually, runnerGroup, startAgcEnv, type AgcEnv } from '../agc/host/agc-env.js';
 
 let env: AgcEnv;
 let receiver: OtlpReceiver;
@@ -84,4 +84,26 @@ it('sends nothing with OTEL_SDK_DISABLED=true, and still provisions', async () =
   expect(result).toMatchObject({ kind: 'finished', phase: 'Succeeded' });
   expect(receiver.exportCalls()).toEqual({ accepted: 0, refused: 0 });
   expect(receiver.spans()).toEqual([]);
+});
+
+it('marks a failed reconcile in its RunnerGroup.Reconcile span (error status, exception event)', async () => {
+  const fault = env.server.faults.inject({ resource: 'runnergroups/status', error: 500, count: 1 });
+  const listener: GroupListener = { update: () => undefined, activeSessions: () => 1, conditions: () => [], stop: () => Promise.resolve() };
+  const started = await startAgc(env.args(), env.env({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint }), { tiers: { Classic: () => listener }, logDestination: env.logStream });
+  if ('help' in started) throw new Error('unexpected help');
+  agc = started;
+  await env.objects.create(runnerGroup(env.namespace, 'linux'));
+  await eventually(async () => {
+    const rg = (await env.custom.getNamespacedCustomObject({ group: 'actions-gateway.github.com', version: 'v1alpha1', plural: 'runnergroups', namespace: env.namespace, name: 'linux' })) as { status?: { observedGeneration?: number } };
+    return rg.status?.observedGeneration === 1;
+  }, 'status written after the failed attempt');
+  expect(fault.hits).toBe(1);
+  await started.shutdown();
+  agc = undefined;
+  const reconciles = receiver.spans().filter((s) => s.name === 'RunnerGroup.Reconcile');
+  const failed = reconciles.filter((s) => s.status.code === 'error');
+  expect(failed).toHaveLength(1);
+  expect(failed[0]!.status.message).toContain('injected fault');
+  expect(failed[0]!.events.map((e) => e.name)).toEqual(['exception']);
+  expect(reconciles.some((s) => s.status.code === 'unset')).toBe(true);
 });
