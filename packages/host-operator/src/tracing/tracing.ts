@@ -2,14 +2,16 @@
  * OpenTelemetry wiring for the hosts. Tracing is on only when `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` or
  * `OTEL_EXPORTER_OTLP_ENDPOINT` is set and `OTEL_SDK_DISABLED` is not `true`; then spans go through a
  * BatchSpanProcessor to the OTLP/gRPC exporter, and the provider registers W3C tracecontext + baggage
- * propagators. The endpoint comes from the env given to {@link startTracing}; the exporter reads the SDK's
- * other standard `OTEL_EXPORTER_OTLP_*` knobs (headers, timeout, insecure, certificates) from `process.env`
- * itself. Off, nothing is installed and `@opentelemetry/api` spans stay no-ops.
+ * propagators. Endpoint, insecure and sampler come from the env given to {@link startTracing}
+ * (`otel-env.ts`); the exporter reads the SDK's other standard knobs (headers, timeout, certificates, span
+ * limits, `OTEL_BSP_*`) from `process.env` itself, which is that env in the hosts' bins. Off, nothing is
+ * installed and `@opentelemetry/api` spans stay no-ops.
  */
 import { context, propagation, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, NodeTracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace-node';
+import { otlpEndpoint, otlpExporterUrl, samplerFromEnv } from './otel-env.js';
 
 /** What {@link startTracing} returns. */
 export interface TracingHandle {
@@ -28,11 +30,6 @@ export interface TracingOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** An exporter to use instead of OTLP/gRPC (embedding, tests). */
   readonly exporter?: SpanExporter;
-}
-
-/** The OTLP endpoint the env names; the traces-specific variable wins, as in the SDK. */
-function otlpEndpoint(env: NodeJS.ProcessEnv): string | undefined {
-  return env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']?.trim() || env['OTEL_EXPORTER_OTLP_ENDPOINT']?.trim() || undefined;
 }
 
 /** True when the env asks for tracing. */
@@ -70,9 +67,9 @@ export function startTracing(options: TracingOptions): TracingHandle {
   const own: Record<string, string> = { 'service.name': env['OTEL_SERVICE_NAME']?.trim() || options.serviceName };
   if (options.serviceVersion) own['service.version'] = options.serviceVersion;
   const resource = defaultResource().merge(fromEnv).merge(resourceFromAttributes(own));
-  // The url is passed so an injected env (in-process hosts, tests) is honoured: the exporter alone reads process.env.
-  const exporter = options.exporter ?? new OTLPTraceExporter({ url: otlpEndpoint(env) });
-  const provider = new NodeTracerProvider({ resource, spanProcessors: [new BatchSpanProcessor(exporter)] });
+  // Passed explicitly so an injected env (in-process hosts, tests) is honoured: the SDK alone reads process.env.
+  const exporter = options.exporter ?? new OTLPTraceExporter({ url: otlpExporterUrl(env) });
+  const provider = new NodeTracerProvider({ resource, sampler: samplerFromEnv(env), spanProcessors: [new BatchSpanProcessor(exporter)] });
   provider.register();
   // Only the first registration in a process takes; remember whether it was ours so shutdown releases it
   // and a later startTracing in the same process (in-process hosts started again) can register its own.

@@ -2,7 +2,7 @@
 // receiver, a RunnerGroup reconciled and a job provisioned through the agc's own provision ports (tracer,
 // Kubernetes port): RunnerGroup.Reconcile and the Provisioner.provision tree arrive, as actions-gateway-agc.
 // The tier here only hands the agc one job to provision; it stands in for the broker, not for the agc.
-import { provision, workerPodName, type ProvisionResult } from '@actions-gateway/core';
+import { provision, tracingEnv, workerPodName, type ProvisionResult } from '@actions-gateway/core';
 import { startOtlpReceiver, type OtlpReceiver } from '@actions-gateway/testkit';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { AGC_SERVICE_NAME, AGC_VERSION, startAgc, type AgcProcess } from '../../src/agc/main.js';
@@ -106,4 +106,14 @@ it('marks a failed reconcile in its RunnerGroup.Reconcile span (error status, ex
   expect(failed[0]!.status.message).toContain('injected fault');
   expect(failed[0]!.events.map((e) => e.name)).toEqual(['exception']);
   expect(reconciles.some((s) => s.status.code === 'unset')).toBe(true);
+});
+
+it("traces as the GMC configures it: spec.tracing rendered to OTEL_* (scheme-less endpoint, insecure, sampler, resourceAttributes)", async () => {
+  const rendered = tracingEnv({ endpoint: receiver.address, insecure: true, sampler: 'parentbased_always_on', resourceAttributes: { team: 'a b,c', 'deployment.environment': 'prod', 'service.name': 'not-the-agc' } });
+  const otel = Object.fromEntries(rendered.map((e) => [e.name, e.value ?? '']));
+  const result = await runOneJob(otel);
+  expect(result.kind).toBe('finished');
+  const spans = receiver.spans();
+  expect(spans.map((s) => s.name)).toEqual(expect.arrayContaining(['RunnerGroup.Reconcile', 'Provisioner.provision']));
+  for (const s of spans) expect(s.resource).toMatchObject({ 'service.name': 'actions-gateway-agc', team: 'a b,c', 'deployment.environment': 'prod' });
 });

@@ -113,3 +113,32 @@ describe('startTracing → OTLP/gRPC', () => {
     expect(second.spans().map((s) => [s.name, s.resource['service.name']])).toEqual([['second', 'two']]);
   });
 });
+
+describe('startTracing honours the OTEL_* it is given, as the SDK would', () => {
+  it('a scheme-less endpoint is plaintext only with OTEL_EXPORTER_OTLP_TRACES_INSECURE=true (TLS otherwise)', async () => {
+    const r = await receiver();
+    const plain = started(startTracing({ serviceName: 'a', env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: r.address, OTEL_EXPORTER_OTLP_TRACES_INSECURE: 'true' } }));
+    trace.getTracer('t').startSpan('plaintext').end();
+    await plain.shutdown();
+    expect(r.spans().map((s) => s.name)).toEqual(['plaintext']);
+
+    const tls = started(startTracing({ serviceName: 'a', env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: r.address } }));
+    trace.getTracer('t').startSpan('tls').end();
+    await tls.shutdown(); // a TLS handshake against the plaintext receiver: no export is answered
+    expect(r.exportCalls()).toEqual({ accepted: 1, refused: 0 });
+  });
+
+  it.each([
+    [{ OTEL_TRACES_SAMPLER: 'always_off' }, 0],
+    [{ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '0' }, 0],
+    [{ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '1' }, 3],
+    [{ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '7' }, 3], // out of range → 1, as the SDK
+    [{}, 3],
+  ])('samples by %j', async (sampler, expected) => {
+    const r = await receiver();
+    const handle = started(startTracing({ serviceName: 'a', env: { OTEL_EXPORTER_OTLP_ENDPOINT: r.endpoint, ...sampler } }));
+    for (let i = 0; i < 3; i += 1) trace.getTracer('t').startSpan(`s${i}`).end();
+    await handle.shutdown();
+    expect(r.spans()).toHaveLength(expected);
+  });
+});
