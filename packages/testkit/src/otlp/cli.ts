@@ -1,13 +1,15 @@
-// `ag-testkit otlp [--port N] [--host 127.0.0.1|::1]`: an OTLP/gRPC trace receiver until SIGTERM/SIGINT.
+// `ag-testkit otlp [--port N] [--host 127.0.0.1|::1] [--tls-ca-file PATH]`: an OTLP/gRPC trace receiver until SIGTERM/SIGINT.
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { OtlpAttributeValue, OtlpSpan } from './decode.js';
 import { startOtlpReceiver } from './receiver.js';
 
-const help = `usage: ag-testkit otlp [--port N] [--host 127.0.0.1|::1]
+const help = `usage: ag-testkit otlp [--port N] [--host 127.0.0.1|::1] [--tls-ca-file PATH]
 
-Serves the OTLP/gRPC trace service (plaintext) on loopback, prints "ready <host:port>" on stdout, then one
-JSON line per received span, and serves until SIGTERM or SIGINT. Point an exporter at it with
-OTEL_EXPORTER_OTLP_ENDPOINT=http://<host:port>.
+Serves the OTLP/gRPC trace service on loopback, prints "ready <host:port>" on stdout, then one JSON line per
+received span, and serves until SIGTERM or SIGINT. Plaintext by default: point an exporter at it with
+OTEL_EXPORTER_OTLP_ENDPOINT=http://<host:port>. With --tls-ca-file it serves TLS with a throwaway CA written
+to PATH: use https://<host:port> and OTEL_EXPORTER_OTLP_CERTIFICATE=PATH.
 `;
 
 /** JSON for span lines: 64-bit integers beyond 2^53 as strings, bytes as base64. */
@@ -24,9 +26,9 @@ export function spanLine(span: OtlpSpan): string {
 
 /** Runs the subcommand; resolves with the exit code once the receiver has stopped. */
 export async function main(argv: string[]): Promise<number> {
-  let values: { port?: string; host?: string; help?: boolean };
+  let values: { port?: string; host?: string; 'tls-ca-file'?: string; help?: boolean };
   try {
-    ({ values } = parseArgs({ args: argv, options: { port: { type: 'string' }, host: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }));
+    ({ values } = parseArgs({ args: argv, options: { port: { type: 'string' }, host: { type: 'string' }, 'tls-ca-file': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }));
   } catch (e) {
     process.stderr.write(`ag-testkit otlp: ${(e as Error).message}\n${help}`);
     return 2;
@@ -45,7 +47,9 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`ag-testkit otlp: --host must be 127.0.0.1 or ::1 (loopback only), got "${host}"\n`);
     return 2;
   }
-  const receiver = await startOtlpReceiver({ host, port });
+  const caFile = values['tls-ca-file'];
+  const receiver = await startOtlpReceiver({ host, port, ...(caFile !== undefined && { tls: true as const }) });
+  if (caFile !== undefined) writeFileSync(caFile, receiver.caPem ?? '');
   process.stdout.write(`ready ${receiver.address}\n`);
   const unsubscribe = receiver.onSpans((spans) => {
     for (const span of spans) process.stdout.write(spanLine(span));

@@ -1,5 +1,6 @@
 // A real OTLP/gRPC trace receiver on loopback: the collector's TraceService/Export, recording every span.
 import type { sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
+import { createTestCertificates, type TestCertificates } from '../tls.js';
 import { decodeExportRequest, type OtlpSpan, type WireExportRequest } from './decode.js';
 import { traceServiceDefinition } from './protos.js';
 
@@ -21,6 +22,11 @@ export interface OtlpReceiverOptions {
   readonly host?: '127.0.0.1' | '::1';
   /** Default 0 (any free port). Pass a closed receiver's port to bring a collector "back". */
   readonly port?: number;
+  /**
+   * Serve TLS (what a collector does by default): `true` makes a throwaway CA and certificate for 127.0.0.1,
+   * localhost and ::1; or pass your own. Clients trust {@link OtlpReceiver.caPem}.
+   */
+  readonly tls?: true | TestCertificates;
 }
 
 /** A running receiver. */
@@ -28,8 +34,10 @@ export interface OtlpReceiver {
   /** `host:port`, e.g. `127.0.0.1:43177` (IPv6 hosts in brackets). */
   readonly address: string;
   readonly port: number;
-  /** `http://host:port`: a plaintext endpoint for `OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT`. */
+  /** `http://host:port` (`https://` with TLS): an endpoint for `OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT`. */
   readonly endpoint: string;
+  /** With TLS: the CA certificate (PEM) clients trust, e.g. written to `OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE`. */
+  readonly caPem?: string;
   /** Every span accepted so far, in arrival order. */
   spans(): OtlpSpan[];
   /**
@@ -58,7 +66,7 @@ interface Waiter {
   readonly timer: NodeJS.Timeout;
 }
 
-/** Starts an OTLP/gRPC trace receiver (plaintext HTTP/2) implementing `opentelemetry.proto.collector.trace.v1.TraceService/Export`. */
+/** Starts an OTLP/gRPC trace receiver (plaintext HTTP/2, or TLS) implementing `opentelemetry.proto.collector.trace.v1.TraceService/Export`. */
 export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Promise<OtlpReceiver> {
   const host = options.host ?? '127.0.0.1';
   if (host !== '127.0.0.1' && host !== '::1') throw new Error(`startOtlpReceiver: host must be 127.0.0.1 or ::1 (loopback only), got "${String(host)}"`);
@@ -103,15 +111,20 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
     },
   });
   const bindHost = host === '::1' ? '[::1]' : host;
+  const certs = options.tls === true ? await createTestCertificates() : options.tls;
+  const credentials = certs
+    ? grpc.ServerCredentials.createSsl(null, [{ private_key: Buffer.from(certs.keyPem), cert_chain: Buffer.from(certs.certPem) }], false)
+    : grpc.ServerCredentials.createInsecure();
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${bindHost}:${requestedPort}`, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
+    server.bindAsync(`${bindHost}:${requestedPort}`, credentials, (err, bound) => (err ? reject(err) : resolve(bound)));
   });
   const address = `${bindHost}:${port}`;
 
   return {
     address,
     port,
-    endpoint: `http://${address}`,
+    endpoint: `${certs ? 'https' : 'http'}://${address}`,
+    ...(certs && { caPem: certs.caPem }),
     spans: () => [...recorded],
     waitForSpans: (predicate, timeoutMs = 5_000) => {
       if (predicate(recorded)) return Promise.resolve([...recorded]);

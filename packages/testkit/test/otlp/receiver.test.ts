@@ -1,7 +1,8 @@
 // The OTLP receiver against the real SDK and the real OTLP/gRPC exporter: spans decode exactly, failures
 // are answered as told, bad bytes never break it.
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import type { NodeTracerProvider, ReadableSpan } from '@opentelemetry/sdk-trace-node';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { BatchSpanProcessor, NodeTracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startOtlpReceiver, type OtlpReceiver } from '../../src/index.js';
 import { otlpProvider } from './provider.js';
@@ -148,5 +149,27 @@ describe('startOtlpReceiver', () => {
     await expect(startOtlpReceiver({ host: '0.0.0.0' as '127.0.0.1' })).rejects.toThrow('host must be 127.0.0.1 or ::1 (loopback only), got "0.0.0.0"');
     await expect(startOtlpReceiver({ port: 70_000 })).rejects.toThrow('port must be an integer from 0 to 65535, got 70000');
     await expect(startOtlpReceiver().then((r) => (opened.push(r), r.fail({ times: 0 })))).rejects.toThrow('times must be a positive integer, got 0');
+  });
+});
+
+describe('startOtlpReceiver({ tls: true })', () => {
+  it('serves TLS: an exporter trusting its CA delivers, a plaintext one does not', async () => {
+    const r = await startOtlpReceiver({ tls: true });
+    opened.push(r);
+    expect(r.endpoint).toBe(`https://${r.address}`);
+    const grpc = await import('@grpc/grpc-js');
+    const trusted = new NodeTracerProvider({
+      spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: r.endpoint, credentials: grpc.credentials.createSsl(Buffer.from(r.caPem!)) }))],
+    });
+    opened.push({ close: () => trusted.shutdown() });
+    trusted.getTracer('t').startSpan('over-tls').end();
+    await trusted.forceFlush();
+    expect(r.spans().map((s) => s.name)).toEqual(['over-tls']);
+
+    const plaintext = otlpProvider(`http://${r.address}`);
+    opened.push({ close: () => plaintext.shutdown() });
+    plaintext.getTracer('t').startSpan('plaintext').end();
+    expect(await flushErrors(plaintext)).toMatchObject([{ code: 14 }]);
+    expect(r.exportCalls()).toEqual({ accepted: 1, refused: 0 });
   });
 });
