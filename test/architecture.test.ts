@@ -12,7 +12,8 @@ const allowedWorkspaceImports: Record<string, readonly string[]> = {
   core: [],
   metrics: [],
   'broker-client': [],
-  testkit: ['@actions-gateway/core'],
+  // The stand-in runner is a runner: it speaks the protocol with the product's client (the fakes never do).
+  testkit: ['@actions-gateway/core', '@actions-gateway/broker-client'],
   'host-operator': ['@actions-gateway/core', '@actions-gateway/metrics', '@actions-gateway/broker-client'],
   'host-proxy': ['@actions-gateway/metrics'],
   'host-worker': ['@actions-gateway/core'],

@@ -30,6 +30,24 @@ export type { KubeletOptions, PodMatcher, PodOutcome } from './kubelet/kubelet.j
 /** Env var giving a local-process pod the directory its volume mount paths live under. */
 export { podRootEnv } from './kubelet/local-process.js';
 export type { LocalProcessOptions } from './kubelet/local-process.js';
+/** In-process mode of the kubelet: a pod's first container as an async function (`KubeletOptions.inProcess`). */
+export type { InProcessContainer, InProcessContext, InProcessSelector } from './kubelet/in-process.js';
+/**
+ * The stand-in runner worker: performs what the fake GitHub scripted for a job and completes it over the real
+ * protocol; with only a JIT config it acts as a runner (session, poll, acquire, renew, complete). The bin is
+ * `stand-in-runner` (`spawnclient 3 4`, as Runner.Worker).
+ */
+export { runStandInJob } from './stand-in/run-job.js';
+export type { StandInOptions, StandInResult } from './stand-in/run-job.js';
+/** Reads an acquired job message the way the stand-in does; errors name the field at fault. */
+export { parseJobMessage, JobMessageError } from './stand-in/job-message.js';
+export type { StandInJob } from './stand-in/job-message.js';
+/** The stand-in as a kubelet in-process container, and a selector for `KubeletOptions.inProcess`. */
+export { standInContainer, standInContainers } from './stand-in/in-process.js';
+export type { StandInContainerOptions } from './stand-in/in-process.js';
+/** The undici dispatcher the stand-in uses: env proxy routing and the wrapper's CA trust. */
+export { standInDispatcher } from './stand-in/transport.js';
+export type { StandInTransport } from './stand-in/transport.js';
 /** Starts the fake GitHub (REST, runner OAuth, classic broker, run service, scale-set API, control API). */
 export { startFakeGitHub } from './github/server.js';
 export type { FakeGitHub, FakeGitHubOptions } from './github/server.js';

@@ -37,7 +37,9 @@ export async function createTestCertificates(hosts: string[] = ['127.0.0.1', 'lo
   const caKeys = await subtle.generateKey(alg, true, ['sign', 'verify']);
   const ca = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: '01',
-    name: 'CN=actions-gateway-testkit-ca',
+    // A distinct name per CA: two of them in one trust store (the proxy's and the fake GitHub's) must not be
+    // mistaken for each other when a chain is built by issuer name.
+    name: `CN=actions-gateway-testkit-ca-${Buffer.from(webcrypto.getRandomValues(new Uint8Array(6))).toString('hex')}`,
     notBefore,
     notAfter,
     signingAlgorithm: alg,

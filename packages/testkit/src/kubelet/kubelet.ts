@@ -9,6 +9,8 @@ import type { Resources } from '../apiserver/resources.js';
 import type { StoreEvent } from '../apiserver/store.js';
 import type { LocalProcessOptions } from './local-process.js';
 import { LocalProcessRunner } from './local-process.js';
+import type { InProcessSelector } from './in-process.js';
+import { InProcessRunner } from './in-process.js';
 
 /** What a pod's containers do once running. */
 export interface PodOutcome {
@@ -39,6 +41,12 @@ export interface KubeletOptions {
   localProcess?: (pod: Obj) => boolean;
   /** Options of the local-process mode. */
   local?: LocalProcessOptions;
+  /**
+   * Run a pod's first container as an async function of this process when this returns one (checked before
+   * `localProcess`). The function gets the pod's volume files and env and an abort signal (the pod's SIGTERM);
+   * its exit code decides Succeeded (0) or Failed. See `standInContainers` for the stand-in runner.
+   */
+  inProcess?: InProcessSelector;
 }
 
 /** Selects pods for a scripted outcome. */
@@ -66,6 +74,7 @@ export class Kubelet {
   private unsubscribe: () => void = () => undefined;
   private readonly podType: ResourceType;
   private readonly local: LocalProcessRunner;
+  private readonly inProcess: InProcessRunner;
 
   constructor(
     private readonly api: Resources,
@@ -75,6 +84,7 @@ export class Kubelet {
     this.nodeName = options.nodeName ?? 'testkit-node';
     this.podType = api.registry.byPlural('', 'v1', 'pods')!;
     this.local = new LocalProcessRunner(api, options.local ?? {});
+    this.inProcess = new InProcessRunner(api);
   }
 
   /** Registers the node and starts reacting to pods. */
@@ -96,6 +106,7 @@ export class Kubelet {
     for (const timers of this.timers.values()) for (const t of timers) t.cancel();
     this.timers.clear();
     this.local.stopAll();
+    this.inProcess.stopAll();
   }
 
   /** Scripts the outcome of matching pods (latest script wins); applies to pods not yet running too. */
@@ -126,6 +137,7 @@ export class Kubelet {
       this.cancelTimers(pod);
       this.terminating.delete(podKey(pod));
       this.local.forget(pod);
+      this.inProcess.stop(pod);
       return;
     }
     const m = meta(pod);
@@ -197,6 +209,11 @@ export class Kubelet {
     if (typeof deadline === 'number') {
       this.later(written, deadline * 1000, () => this.finish(written, { phase: 'Failed', exitCode: 137, reason: 'DeadlineExceeded', message: 'Pod was active on the node longer than the specified deadline' }, 'DeadlineExceeded'));
     }
+    const inProcess = this.options.inProcess?.(cur);
+    if (inProcess) {
+      this.inProcess.start(cur, inProcess, (exitCode) => this.finish(written, exitCode === 0 ? { phase: 'Succeeded', exitCode: 0 } : { phase: 'Failed', exitCode }));
+      return;
+    }
     if (this.options.localProcess?.(cur)) {
       this.local.start(cur, (exitCode, signal) => this.finish(written, exitCode === 0 ? { phase: 'Succeeded', exitCode: 0 } : { phase: 'Failed', exitCode: exitCode ?? (signal === 'SIGKILL' ? 137 : 143) }));
       return;
@@ -255,6 +272,7 @@ export class Kubelet {
     if (phase === 'Succeeded' || phase === 'Failed') return;
     this.cancelTimers(cur);
     this.local.stop(cur);
+    this.inProcess.stop(cur);
     const now = rfc3339(this.clock.now());
     const exitCode = outcome.exitCode ?? (outcome.phase === 'Succeeded' ? 0 : 1);
     const reason = outcome.reason ?? (exitCode === 0 ? 'Completed' : 'Error');
@@ -302,12 +320,21 @@ export class Kubelet {
     if (phase !== 'Running' || grace === 0) {
       this.cancelTimers(cur);
       this.local.kill(cur, 'SIGKILL');
+      this.inProcess.stop(cur);
       this.remove(cur);
       return;
     }
     const outcome = this.outcomeFor(cur);
     const killed: PodOutcome = { phase: 'Failed', exitCode: 137, reason: 'Error' };
     this.cancelTimers(cur);
+    if (this.inProcess.has(cur)) {
+      this.inProcess.terminate(cur);
+      this.later(cur, grace * 1000, () => {
+        this.inProcess.stop(cur);
+        this.finish(cur, killed);
+      });
+      return;
+    }
     if (this.local.has(cur)) {
       this.local.kill(cur, 'SIGTERM');
       this.later(cur, grace * 1000, () => {
@@ -322,7 +349,7 @@ export class Kubelet {
 
   /** Output of a local-process pod so far (empty for simulated pods); served as `pods/log`. */
   logs(namespace: string, name: string): string {
-    return this.local.output(namespace, name);
+    return this.local.output(namespace, name) || this.inProcess.error(namespace, name);
   }
 
   /** Ends a running pod now with the given outcome (a test's direct control). */

@@ -5,10 +5,15 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Obj } from '../apiserver/json.js';
-import { asArr, asObj, getPath, isObj, meta, str } from '../apiserver/json.js';
+import { asArr, asObj, isObj, meta } from '../apiserver/json.js';
 import type { Resources } from '../apiserver/resources.js';
+import { containerEnv, containerFiles, underMount } from './pod-view.js';
 
-/** The env var naming the directory under which volume mount paths are materialised. */
+/**
+ * The env var naming the directory under which volume mount paths are materialised. Env values that are paths
+ * inside a mounted volume are rebased under it too, so `PAYLOAD_SECRET_PATH=/run/secrets/job-payload` names the
+ * materialised copy.
+ */
 export const podRootEnv = 'AG_TESTKIT_POD_ROOT';
 
 /** Options of the local-process mode. */
@@ -17,6 +22,13 @@ export interface LocalProcessOptions {
   root?: string;
   /** Environment passed through from this process (default: PATH and HOME only). */
   inheritEnv?: string[];
+  /**
+   * Variables set last, over the container's own (e.g. a proxy URL whose Service name only resolves in a
+   * cluster, mapped to its loopback address); `podDir` is the pod's folder (its {@link podRootEnv}).
+   */
+  overrideEnv?: (pod: Obj, podDir: string) => Record<string, string> | undefined;
+  /** The command to run instead of the container's `command` + `args` (e.g. the image's entrypoint). */
+  overrideCommand?: (pod: Obj) => string[] | undefined;
 }
 
 interface Running {
@@ -53,79 +65,28 @@ export class LocalProcessRunner {
     return '';
   }
 
-  private lookup(plural: 'secrets' | 'configmaps', ns: string, name: string): Obj | undefined {
-    return this.api.store.get(this.api.registry.byPlural('', 'v1', plural)!, ns, name);
-  }
-
-  private dataOf(o: Obj | undefined, secret: boolean): Record<string, string> {
-    if (!o) return {};
-    const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(asObj(o.data))) out[k] = secret ? Buffer.from(String(v as string), 'base64').toString('utf8') : String(v);
-    return out;
-  }
-
-  private fieldRef(pod: Obj, path: string): string {
-    const label = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(path);
-    if (label) return str(asObj(meta(pod)[label[1]!])[label[2]!], '');
-    const v = getPath(pod, path);
-    return str(v);
-  }
-
-  private env(pod: Obj, c: Obj, dir: string): Record<string, string> {
-    const ns = String(meta(pod).namespace);
-    const env: Record<string, string> = {};
-    for (const name of this.options.inheritEnv ?? ['PATH', 'HOME']) if (process.env[name] !== undefined) env[name] = process.env[name];
-    for (const from of asArr(c.envFrom).filter(isObj)) {
-      const prefix = str(from.prefix, '');
-      if (isObj(from.configMapRef)) for (const [k, v] of Object.entries(this.dataOf(this.lookup('configmaps', ns, String(from.configMapRef.name)), false))) env[prefix + k] = v;
-      if (isObj(from.secretRef)) for (const [k, v] of Object.entries(this.dataOf(this.lookup('secrets', ns, String(from.secretRef.name)), true))) env[prefix + k] = v;
-    }
-    for (const e of asArr(c.env).filter(isObj)) {
-      const name = String(e.name);
-      if (typeof e.value === 'string') env[name] = e.value.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, v: string) => env[v] ?? m);
-      const vf = asObj(e.valueFrom);
-      if (isObj(vf.secretKeyRef)) {
-        const v = this.dataOf(this.lookup('secrets', ns, String(vf.secretKeyRef.name)), true)[String(vf.secretKeyRef.key)];
-        if (v === undefined && vf.secretKeyRef.optional !== true) throw new Error(`couldn't find key ${String(vf.secretKeyRef.key)} in Secret ${ns}/${String(vf.secretKeyRef.name)}`);
-        if (v !== undefined) env[name] = v;
-      }
-      if (isObj(vf.configMapKeyRef)) {
-        const v = this.dataOf(this.lookup('configmaps', ns, String(vf.configMapKeyRef.name)), false)[String(vf.configMapKeyRef.key)];
-        if (v === undefined && vf.configMapKeyRef.optional !== true) throw new Error(`couldn't find key ${String(vf.configMapKeyRef.key)} in ConfigMap ${ns}/${String(vf.configMapKeyRef.name)}`);
-        if (v !== undefined) env[name] = v;
-      }
-      if (isObj(vf.fieldRef)) env[name] = this.fieldRef(pod, String(vf.fieldRef.fieldPath));
-    }
+  /** The environment: inherited names, the container's env, mount paths rebased under `dir`, then overrides. */
+  private env(pod: Obj, c: Obj, dir: string, mountPaths: string[]): Record<string, string> {
+    const base: Record<string, string> = {};
+    for (const name of this.options.inheritEnv ?? ['PATH', 'HOME']) if (process.env[name] !== undefined) base[name] = process.env[name];
+    const env = containerEnv(this.api, pod, c, base);
+    // A path inside a mounted volume names the materialised copy, as it would inside the container.
+    for (const [k, v] of Object.entries(env)) if (v.startsWith('/') && mountPaths.some((m) => underMount(v, m))) env[k] = join(dir, v);
+    Object.assign(env, this.options.overrideEnv?.(pod, dir) ?? {});
     env[podRootEnv] = dir;
     return env;
   }
 
   /** Writes secret, configMap and emptyDir volumes at their mount paths under the pod's directory. */
-  private materialise(pod: Obj, c: Obj, dir: string): void {
-    const ns = String(meta(pod).namespace);
-    const volumes = new Map(asArr(asObj(pod.spec).volumes).filter(isObj).map((v) => [String(v.name), v]));
-    for (const mount of asArr(c.volumeMounts).filter(isObj)) {
-      const vol = volumes.get(String(mount.name));
-      if (!vol) continue;
-      const target = join(dir, String(mount.mountPath));
-      mkdirSync(target, { recursive: true });
-      let files: Record<string, string> = {};
-      let items: unknown[] = [];
-      if (isObj(vol.secret)) {
-        files = this.dataOf(this.lookup('secrets', ns, String(vol.secret.secretName)), true);
-        items = asArr(vol.secret.items);
-      } else if (isObj(vol.configMap)) {
-        files = this.dataOf(this.lookup('configmaps', ns, String(vol.configMap.name)), false);
-        items = asArr(vol.configMap.items);
-      }
-      const mapped = items.filter(isObj);
-      const entries = mapped.length ? mapped.map((i) => [String(i.path), files[String(i.key)] ?? ''] as const) : Object.entries(files);
-      for (const [rel, content] of entries) {
-        const file = join(target, rel);
-        mkdirSync(dirname(file), { recursive: true });
-        writeFileSync(file, content, { mode: 0o600 });
-      }
+  private materialise(pod: Obj, c: Obj, dir: string): string[] {
+    const { files, emptyDirs, mountPaths } = containerFiles(this.api, pod, c);
+    for (const d of [...emptyDirs, ...mountPaths]) mkdirSync(join(dir, d), { recursive: true });
+    for (const [path, content] of Object.entries(files)) {
+      const file = join(dir, path);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, content, { mode: 0o600 });
     }
+    return mountPaths;
   }
 
   /** Starts the pod's first container; `onExit` gets the exit code (or the signal). */
@@ -137,11 +98,11 @@ export class LocalProcessRunner {
     this.logs.set(k, output);
     try {
       if (!c) throw new Error('the pod has no containers');
-      const argv = [...asArr(c.command), ...asArr(c.args)].map(String);
+      const argv = this.options.overrideCommand?.(pod) ?? [...asArr(c.command), ...asArr(c.args)].map(String);
       if (argv.length === 0) throw new Error('local-process mode needs spec.containers[0].command');
       mkdirSync(dir, { recursive: true });
-      this.materialise(pod, c, dir);
-      const env = this.env(pod, c, dir);
+      const mountPaths = this.materialise(pod, c, dir);
+      const env = this.env(pod, c, dir, mountPaths);
       const child = spawn(argv[0]!, argv.slice(1), { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
       child.stdout.on('data', (b: Buffer) => output.push(b.toString()));
       child.stderr.on('data', (b: Buffer) => output.push(b.toString()));

@@ -1,0 +1,61 @@
+// Where the workspace's host programs are and how to start them: their built `dist/` entry, or — in a clone
+// nothing was built in — their TypeScript source through tsx with the `source` export condition.
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The programs the sandbox runs. */
+export type HostProgram = 'gmc' | 'agc' | 'egress-proxy' | 'worker-wrapper' | 'stand-in-runner';
+
+/** `dist`: the built bins (what `pnpm start` runs); `source`: src through tsx (tests in a fresh clone). */
+export type BinMode = 'dist' | 'source';
+
+const programs: Record<HostProgram, { pkg: string; dist: string; src: string }> = {
+  gmc: { pkg: 'host-operator', dist: 'dist/gmc.js', src: 'src/gmc.ts' },
+  agc: { pkg: 'host-operator', dist: 'dist/agc.js', src: 'src/agc.ts' },
+  'egress-proxy': { pkg: 'host-proxy', dist: 'dist/main.js', src: 'src/main.ts' },
+  'worker-wrapper': { pkg: 'host-worker', dist: 'dist/main.js', src: 'src/main.ts' },
+  'stand-in-runner': { pkg: 'testkit', dist: 'dist/stand-in-runner.js', src: 'src/stand-in-runner.ts' },
+};
+
+/** The workspace root: the nearest folder above this module holding `pnpm-workspace.yaml`. */
+export function workspaceRoot(from = dirname(fileURLToPath(import.meta.url))): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'pnpm-workspace.yaml'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`no pnpm-workspace.yaml above ${from}: run the sandbox from the repository`);
+  }
+}
+
+/** The file a program runs from in `mode`. */
+export function programPath(program: HostProgram, mode: BinMode, root = workspaceRoot()): string {
+  const p = programs[program];
+  return join(root, 'packages', p.pkg, mode === 'dist' ? p.dist : p.src);
+}
+
+/** The built files missing for `dist` mode, as paths relative to the root (empty when everything is built). */
+export function missingBuilds(root = workspaceRoot(), which: readonly HostProgram[] = Object.keys(programs) as HostProgram[]): string[] {
+  return which.map((p) => programPath(p, 'dist', root)).filter((f) => !existsSync(f)).map((f) => f.slice(root.length + 1));
+}
+
+/** The argv that starts a program with this Node: `[node, file]`, or `[node, --import <tsx>, --conditions=source, file]`. */
+export function programArgv(program: HostProgram, mode: BinMode, root = workspaceRoot()): string[] {
+  const file = programPath(program, mode, root);
+  if (mode === 'dist') return [process.execPath, file];
+  const tsx = createRequire(join(root, 'package.json')).resolve('tsx');
+  return [process.execPath, '--import', tsx, '--conditions=source', file];
+}
+
+const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * Writes an executable shell script at `path` that execs the program with its arguments — for a variable that
+ * names one executable, such as the wrapper's `RUNNER_WORKER_PATH`. File descriptors (the worker's fd 3 and 4)
+ * pass through the `exec`.
+ */
+export function writeLauncher(path: string, program: HostProgram, mode: BinMode, root = workspaceRoot()): string {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `#!/bin/sh\nexec ${programArgv(program, mode, root).map(shellQuote).join(' ')} "$@"\n`);
+  chmodSync(path, 0o755);
+  return path;
+}
