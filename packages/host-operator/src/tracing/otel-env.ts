@@ -1,6 +1,6 @@
 // The standard OTEL_* variables startTracing honours from the env it is given (not only process.env, which
-// is all the SDK itself reads): endpoint, insecure, sampler. Semantics as the OTel SDK for Node implements them.
-import { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBasedSampler, type Sampler } from '@opentelemetry/sdk-trace-node';
+// is all the SDK itself reads): endpoint, insecure, sampler, batch processor. Semantics as the OTel SDK for Node implements them.
+import { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBasedSampler, type BufferConfig, type Sampler } from '@opentelemetry/sdk-trace-node';
 
 const value = (env: NodeJS.ProcessEnv, name: string): string | undefined => env[name]?.trim() || undefined;
 
@@ -44,4 +44,16 @@ export function samplerFromEnv(env: NodeJS.ProcessEnv): Sampler {
     default:
       return new ParentBasedSampler({ root: new AlwaysOnSampler() });
   }
+}
+
+/** The batch processor's knobs the env sets (`OTEL_BSP_*`, positive integers); unset ones fall back to the SDK's reading. */
+export function batchConfigFromEnv(env: NodeJS.ProcessEnv): BufferConfig {
+  const knobs = { scheduledDelayMillis: 'OTEL_BSP_SCHEDULE_DELAY', exportTimeoutMillis: 'OTEL_BSP_EXPORT_TIMEOUT', maxQueueSize: 'OTEL_BSP_MAX_QUEUE_SIZE', maxExportBatchSize: 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE' } as const;
+  const config: { -readonly [K in keyof typeof knobs]?: number } = {};
+  for (const [key, name] of Object.entries(knobs) as [keyof typeof knobs, string][]) {
+    const text = value(env, name);
+    const n = text === undefined ? NaN : Number(text);
+    if (Number.isSafeInteger(n) && n > 0) config[key] = n;
+  }
+  return config;
 }

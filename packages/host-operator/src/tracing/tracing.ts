@@ -2,16 +2,16 @@
  * OpenTelemetry wiring for the hosts. Tracing is on only when `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` or
  * `OTEL_EXPORTER_OTLP_ENDPOINT` is set and `OTEL_SDK_DISABLED` is not `true`; then spans go through a
  * BatchSpanProcessor to the OTLP/gRPC exporter, and the provider registers W3C tracecontext + baggage
- * propagators. Endpoint, insecure and sampler come from the env given to {@link startTracing}
- * (`otel-env.ts`); the exporter reads the SDK's other standard knobs (headers, timeout, certificates, span
- * limits, `OTEL_BSP_*`) from `process.env` itself, which is that env in the hosts' bins. Off, nothing is
+ * propagators. Endpoint, insecure, sampler and `OTEL_BSP_*` come from the env given to {@link startTracing}
+ * (`otel-env.ts`); the SDK reads its other standard knobs (headers, timeout, certificates, span limits)
+ * from `process.env` itself, which is that env in the hosts' bins. Off, nothing is
  * installed and `@opentelemetry/api` spans stay no-ops.
  */
 import { context, propagation, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, NodeTracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace-node';
-import { otlpEndpoint, otlpExporterUrl, samplerFromEnv } from './otel-env.js';
+import { batchConfigFromEnv, otlpEndpoint, otlpExporterUrl, samplerFromEnv } from './otel-env.js';
 
 /** What {@link startTracing} returns. */
 export interface TracingHandle {
@@ -69,7 +69,7 @@ export function startTracing(options: TracingOptions): TracingHandle {
   const resource = defaultResource().merge(fromEnv).merge(resourceFromAttributes(own));
   // Passed explicitly so an injected env (in-process hosts, tests) is honoured: the SDK alone reads process.env.
   const exporter = options.exporter ?? new OTLPTraceExporter({ url: otlpExporterUrl(env) });
-  const provider = new NodeTracerProvider({ resource, sampler: samplerFromEnv(env), spanProcessors: [new BatchSpanProcessor(exporter)] });
+  const provider = new NodeTracerProvider({ resource, sampler: samplerFromEnv(env), spanProcessors: [new BatchSpanProcessor(exporter, batchConfigFromEnv(env))] });
   provider.register();
   // Only the first registration in a process takes; remember whether it was ours so shutdown releases it
   // and a later startTracing in the same process (in-process hosts started again) can register its own.

@@ -141,4 +141,11 @@ describe('startTracing honours the OTEL_* it is given, as the SDK would', () => 
     await handle.shutdown();
     expect(r.spans()).toHaveLength(expected);
   });
+
+  it('exports on the OTEL_BSP_SCHEDULE_DELAY it is given, without waiting for shutdown', async () => {
+    const r = await receiver();
+    started(startTracing({ serviceName: 'a', env: { OTEL_EXPORTER_OTLP_ENDPOINT: r.endpoint, OTEL_BSP_SCHEDULE_DELAY: '20' } }));
+    trace.getTracer('t').startSpan('soon').end();
+    await r.waitForSpans((s) => s.length === 1, 2_000); // the default schedule is 5 s
+  });
 });
