@@ -1,7 +1,7 @@
 // startTracing against a real OTLP/gRPC receiver (testkit): what reaches the collector, from which env, and
 // how shutdown flushes within its 5 s budget even when the collector is gone or black-holed.
 import { createServer, type Server, type Socket } from 'node:net';
-import { trace } from '@opentelemetry/api';
+import { propagation, trace } from '@opentelemetry/api';
 import { startOtlpReceiver, type OtlpReceiver } from '@actions-gateway/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTracing, type TracingHandle } from '../../src/index.js';
@@ -42,6 +42,7 @@ describe('startTracing → OTLP/gRPC', () => {
     const env = { OTEL_EXPORTER_OTLP_ENDPOINT: r.endpoint, OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=prod,service.name=ignored' };
     const handle = started(startTracing({ serviceName: 'actions-gateway-agc', serviceVersion: '1.2.3', env }));
     expect(handle.enabled).toBe(true);
+    expect(propagation.fields()).toEqual(['traceparent', 'tracestate', 'baggage']); // W3C tracecontext + baggage, registered with the provider
     trace.getTracer('t').startSpan('RunnerGroup.Reconcile', { attributes: { 'runnergroup.namespace': 'ci', 'runnergroup.name': 'linux' } }).end();
     await handle.shutdown();
     const [span] = r.spans();
@@ -106,6 +107,7 @@ describe('startTracing → OTLP/gRPC', () => {
     const one = started(startTracing({ serviceName: 'one', env: { OTEL_EXPORTER_OTLP_ENDPOINT: first.endpoint } }));
     trace.getTracer('t').startSpan('first').end();
     await one.shutdown();
+    expect(propagation.fields()).toEqual([]);
     const two = started(startTracing({ serviceName: 'two', env: { OTEL_EXPORTER_OTLP_ENDPOINT: second.endpoint } }));
     trace.getTracer('t').startSpan('second').end();
     await two.shutdown();
