@@ -147,6 +147,21 @@ describe('provision: the job-to-pod path', () => {
     expect(attempts).toBe(1);
     expect(h.kube.secrets.size).toBe(0);
     expect(h.spans.getFinishedSpans().find((s) => s.name === 'Provisioner.provision')?.status.code).toBe(2);
+    // The failing step's own span carries the error, with the exception event.
+    const createPod = h.spans.getFinishedSpans().find((s) => s.name === 'createPod');
+    expect(createPod?.status).toEqual({ code: 2, message: 'Pod "x" is invalid: spec.containers[0].image: Required value' });
+    expect(createPod?.events.map((e) => e.name)).toEqual(['exception']);
+  });
+
+  it('marks stageJobSecret failed when the job Secret cannot be created, and stops there', async () => {
+    const h = harness();
+    await h.kube.createSecret('tenant', { metadata: { name: jobSecretName(planId) } }); // a second delivery of the same plan
+    const result = await h.clock.runUntil(provision(job(h), h.ports, testGroup()));
+    expect(result.kind).toBe('duplicate');
+    const spans = h.spans.getFinishedSpans();
+    expect(spans.map((s) => s.name)).toEqual(['stageJobSecret', 'Provisioner.provision']);
+    expect(spans[0]?.status).toEqual({ code: 2, message: `secrets "${jobSecretName(planId)}" already exists` });
+    expect(spans[0]?.events.map((e) => e.name)).toEqual(['exception']);
   });
 
   it('a malformed payload is a typed outcome: nothing staged, nothing created, logged with the plan id', async () => {
