@@ -121,3 +121,21 @@ it('starts its own root trace even when called inside another active span (the r
     propagation.disable();
   }
 });
+
+it('marks createPod and the root failed when the ResourceQuota never makes room (quota retries inside createPod)', async () => {
+  const g = { ...(await group()), maxQuotaRetries: 2, quotaRetryDelayMs: 10 };
+  await kube.core.createNamespacedResourceQuota({ namespace: 'ci', body: { metadata: { name: 'no-pods' }, spec: { hard: { pods: '0' } } } });
+  const tracer = provider.getTracer('@actions-gateway/core');
+  const result = await provision({ planId, payload, acquiredAt: systemClock.now() }, { kubernetes: port, clock: systemClock, metrics: noopProvisionerMetrics, logger: silentLogger, tracer }, g);
+  expect(result).toMatchObject({ kind: 'create_failed', quotaExhausted: true });
+  await provider.forceFlush();
+  const spans = await receiver.waitForSpans((s) => s.some((x) => x.name === 'Provisioner.provision'));
+  const root = spans.find((s) => s.name === 'Provisioner.provision')!;
+  expect(root.status).toEqual({ code: 'error', message: 'create_failed' });
+  const createPod = spans.find((s) => s.name === 'createPod')!;
+  expect(createPod.parentSpanId).toBe(root.spanId);
+  expect(createPod.status.code).toBe('error');
+  expect(createPod.status.message).toMatch(/exceeded quota: no-pods/);
+  expect(createPod.events.map((e) => e.name)).toEqual(['exception']);
+  expect(spans.map((s) => s.name)).not.toContain('waitForCompletion');
+});
