@@ -42,7 +42,8 @@ export interface OtlpReceiver {
   spans(): OtlpSpan[];
   /**
    * Resolves with all spans once `predicate` holds for them (checked now and after every accepted export);
-   * rejects after `timeoutMs` (default 5000) naming the spans seen, or when the receiver closes.
+   * rejects after `timeoutMs` (default 5000) naming the spans seen, when the receiver closes, or with what
+   * the predicate threw.
    */
   waitForSpans(predicate: (spans: readonly OtlpSpan[]) => boolean, timeoutMs?: number): Promise<OtlpSpan[]>;
   /** Calls `listener` with the spans of every accepted export; returns the unsubscribe function. */
@@ -84,7 +85,16 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
 
   const settle = (): void => {
     for (const w of waiters) {
-      if (!w.predicate(recorded)) continue;
+      let holds: boolean;
+      try {
+        holds = w.predicate(recorded);
+      } catch (err) {
+        waiters.delete(w);
+        clearTimeout(w.timer);
+        w.reject(err instanceof Error ? err : new Error(String(err)));
+        continue;
+      }
+      if (!holds) continue;
       waiters.delete(w);
       clearTimeout(w.timer);
       w.resolve([...recorded]);

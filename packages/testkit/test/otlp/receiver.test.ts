@@ -106,6 +106,28 @@ describe('startOtlpReceiver', () => {
     expect([r.spans(), r.exportCalls()]).toEqual([[], { accepted: 0, refused: 0 }]);
   });
 
+  // CompressionAlgorithm.GZIP: the enum lives in @opentelemetry/otlp-exporter-base, not a dependency here.
+  const gzip = 'gzip' as NonNullable<NonNullable<ConstructorParameters<typeof OTLPTraceExporter>[0]>['compression']>;
+  it('accepts gzip-compressed exports', async () => {
+    const r = await receiver();
+    const provider = new NodeTracerProvider({ spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: r.endpoint, compression: gzip }))] });
+    opened.push({ close: () => provider.shutdown() });
+    provider.getTracer('t').startSpan('zipped', { attributes: { note: 'x'.repeat(2_000) } }).end();
+    await provider.forceFlush();
+    expect(r.spans().map((s) => [s.name, s.attributes['note']])).toEqual([['zipped', 'x'.repeat(2_000)]]);
+  });
+
+  it('rejects a wait whose predicate throws, on the next export', async () => {
+    const r = await receiver();
+    const provider = otlpProvider(r.endpoint);
+    opened.push({ close: () => provider.shutdown() });
+    const outcome = r.waitForSpans((s) => s.length > 0 && (s[0]!.attributes as { missing: { x: number } }).missing.x > 0).then(() => 'resolved', (err: unknown) => err);
+    provider.getTracer('t').startSpan('s').end();
+    await provider.forceFlush();
+    expect(await outcome).toBeInstanceOf(TypeError);
+    expect(r.spans()).toHaveLength(1); // the export itself was accepted
+  });
+
   it('waitForSpans names what arrived when it times out, and rejects when the receiver closes', async () => {
     const r = await startOtlpReceiver();
     await expect(r.waitForSpans((s) => s.length > 0, 50)).rejects.toThrow('no matching spans at the OTLP receiver within 50 ms; received 0: []');
