@@ -54,9 +54,11 @@ export async function main(argv: string[]): Promise<number> {
   const unsubscribe = receiver.onSpans((spans) => {
     for (const span of spans) process.stdout.write(spanLine(span));
   });
+  // `on`, not `once`: the listener stays registered, so a wrapper that checks for one after the signal
+  // (tsx relays signals and exits 128+n when the program has none) never sees it missing.
   await new Promise<void>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
+    process.on('SIGTERM', () => resolve());
+    process.on('SIGINT', () => resolve());
   });
   unsubscribe();
   await receiver.close();
