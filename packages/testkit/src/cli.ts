@@ -16,6 +16,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Main> }> =
       };
     },
   },
+  otlp: { summary: 'serve an OTLP/gRPC trace receiver on 127.0.0.1 and print each span it receives', load: async () => (await import('./otlp/cli.js')).main },
 };
 
 function usage(): string {

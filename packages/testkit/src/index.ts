@@ -66,3 +66,8 @@ export { PROFILES, SCRIPT_VARIABLES } from './github/config.js';
 export type { FakeTimings, FakeProfile } from './github/config.js';
 /** The `ag-testkit github` command. */
 export { runGitHubCli } from './github/cli.js';
+/** Starts a real OTLP/gRPC trace receiver (the collector's TraceService/Export) on loopback, recording decoded spans. */
+export { startOtlpReceiver } from './otlp/receiver.js';
+export type { OtlpFailure, OtlpFailureCode, OtlpReceiver, OtlpReceiverOptions } from './otlp/receiver.js';
+/** The decoded span shape the OTLP receiver records. */
+export type { OtlpAttributeValue, OtlpSpan, OtlpSpanEvent, OtlpSpanKind, OtlpStatusCode } from './otlp/decode.js';

@@ -76,7 +76,9 @@ const asError = (err: unknown): Error => (err instanceof Error ? err : new Error
 export async function provision(job: ProvisionJob, ports: ProvisionPorts, group: ProvisionerGroup, options: ProvisionOptions = {}): Promise<ProvisionResult> {
   const tracer = ports.tracer ?? T.defaultTracer();
   const podName = workerPodName(group.name, job.planId);
+  // Its own root trace (as the seed says): the listener may run inside the context of the reconcile that started it.
   const root = tracer.startSpan(T.PROVISION_SPAN, {
+    root: true,
     attributes: { [T.ProvisionAttributes.namespace]: group.namespace, [T.ProvisionAttributes.name]: group.name, [T.ProvisionAttributes.planId]: job.planId, [T.ProvisionAttributes.podName]: podName },
   });
   try {
@@ -106,10 +108,11 @@ async function provisionIn(root: Span, tracer: Tracer, job: ProvisionJob, ports:
   const secretName = jobSecretName(job.planId);
   const dropSecret = (): Promise<void> => kube.deleteSecret(group.namespace, secretName).catch((err: unknown) => logger.warn({ ...log, err }, 'deleting the job Secret failed'));
 
-  const staged = await T.inChildSpan(tracer, root, T.STAGE_JOB_SECRET_SPAN, () =>
+  // A failing step's child span carries the error (seed): the steps report failure as values, not throws.
+  const staged = await T.inChildSpan(tracer, root, T.STAGE_JOB_SECRET_SPAN, (span) =>
     kube.createSecret(group.namespace, buildJobSecret(group, job)).then(
       () => undefined,
-      (err: unknown) => asError(err),
+      (err: unknown) => T.markFailed(span, asError(err)),
     ),
   );
   if (staged) {
@@ -130,9 +133,11 @@ async function provisionIn(root: Span, tracer: Tracer, job: ProvisionJob, ports:
   const abandoned = options.renewal?.abandoned;
   const signal = AbortSignal.any([options.signal, abandoned].filter((s): s is AbortSignal => s !== undefined));
   const pod = buildWorkerPod(group, { planId: job.planId, runId: run.ok ? run.run.runId : undefined, repository: run.ok ? `${run.run.owner}/${run.run.repo}` : undefined }, ceiling.priorityClassName);
-  const created = await T.inChildSpan(tracer, root, T.CREATE_POD_SPAN, () =>
-    createPodWithQuotaRetry(kube, group.namespace, pod, { maxRetries: group.maxQuotaRetries, delayMs: group.quotaRetryDelayMs, clock: ports.clock, logger, signal }),
-  );
+  const created = await T.inChildSpan(tracer, root, T.CREATE_POD_SPAN, async (span) => {
+    const outcome = await createPodWithQuotaRetry(kube, group.namespace, pod, { maxRetries: group.maxQuotaRetries, delayMs: group.quotaRetryDelayMs, clock: ports.clock, logger, signal });
+    if ('error' in outcome) T.markFailed(span, outcome.error);
+    return outcome;
+  });
   if (created.kind !== 'created') {
     await dropSecret();
     if (created.kind === 'aborted') return abandoned?.aborted ? { kind: 'abandoned' } : { kind: 'aborted' };

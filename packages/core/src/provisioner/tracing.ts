@@ -31,14 +31,20 @@ export function defaultTracer(): Tracer {
   return trace.getTracer('@actions-gateway/core');
 }
 
+/** Marks `span` failed with `err` (exception event + error status), for a step that reports failure as a value. */
+export function markFailed(span: Span, err: Error): Error {
+  span.recordException(err);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
+  return err;
+}
+
 /** Runs `work` in a child span of `parent`, ending it and marking errors. */
 export async function inChildSpan<T>(tracer: Tracer, parent: Span, name: string, work: (span: Span) => Promise<T>, attributes?: Attributes): Promise<T> {
   const span = tracer.startSpan(name, attributes ? { attributes } : {}, trace.setSpan(context.active(), parent));
   try {
     return await work(span);
   } catch (err) {
-    span.recordException(err instanceof Error ? err : String(err));
-    span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
+    markFailed(span, err instanceof Error ? err : new Error(String(err)));
     throw err;
   } finally {
     span.end();

@@ -1,3 +1,4 @@
+import { context, ROOT_CONTEXT, trace, type Context, type ContextManager } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
 import { KubernetesApiError, provision, startRenewLoop, workerPodName, jobSecretName, type ProvisionJob } from '../../src/index.js';
 import { jobPayload, testGroup } from './support/fixtures.js';
@@ -5,6 +6,33 @@ import { harness } from './support/harness.js';
 
 const planId = '6f1c2a8e-0b1d-4f0e-9a39-2c4d5e6f7a8b';
 const podName = workerPodName('linux', planId);
+
+/** The active context for the synchronous extent of `with` (enough to see what a span started first thing picks up). */
+class SyncContextManager implements ContextManager {
+  private current: Context = ROOT_CONTEXT;
+  active(): Context {
+    return this.current;
+  }
+  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(ctx: Context, fn: F, thisArg?: ThisParameterType<F>, ...args: A): ReturnType<F> {
+    const previous = this.current;
+    this.current = ctx;
+    try {
+      return fn.call(thisArg, ...args);
+    } finally {
+      this.current = previous;
+    }
+  }
+  bind<T>(_ctx: Context, target: T): T {
+    return target;
+  }
+  enable(): this {
+    return this;
+  }
+  disable(): this {
+    this.current = ROOT_CONTEXT;
+    return this;
+  }
+}
 
 function job(h: ReturnType<typeof harness>, payload = jobPayload(4242)): ProvisionJob {
   return { planId, payload, jitConfig: 'jit-config', acquiredAt: h.clock.now() };
@@ -57,6 +85,22 @@ describe('provision: the job-to-pod path', () => {
     });
   });
 
+  it('starts Provisioner.provision as its own root trace even when called inside another active span', async () => {
+    const h = harness();
+    h.kubelet(1_000, 1_000);
+    const reconcile = h.tracer.startSpan('RunnerGroup.Reconcile');
+    context.setGlobalContextManager(new SyncContextManager());
+    try {
+      const running = context.with(trace.setSpan(ROOT_CONTEXT, reconcile), () => provision(job(h), h.ports, testGroup()));
+      await h.clock.runUntil(running);
+    } finally {
+      context.disable();
+    }
+    const root = h.spans.getFinishedSpans().find((s) => s.name === 'Provisioner.provision');
+    expect(root?.parentSpanContext).toBeUndefined();
+    expect(root?.spanContext().traceId).not.toBe(reconcile.spanContext().traceId);
+  });
+
   it('deletes the pod at once when completedPodTTL is 0, stamping the reason first', async () => {
     const h = harness();
     h.kubelet(1_000, 5_000);
@@ -103,6 +147,21 @@ describe('provision: the job-to-pod path', () => {
     expect(attempts).toBe(1);
     expect(h.kube.secrets.size).toBe(0);
     expect(h.spans.getFinishedSpans().find((s) => s.name === 'Provisioner.provision')?.status.code).toBe(2);
+    // The failing step's own span carries the error, with the exception event.
+    const createPod = h.spans.getFinishedSpans().find((s) => s.name === 'createPod');
+    expect(createPod?.status).toEqual({ code: 2, message: 'Pod "x" is invalid: spec.containers[0].image: Required value' });
+    expect(createPod?.events.map((e) => e.name)).toEqual(['exception']);
+  });
+
+  it('marks stageJobSecret failed when the job Secret cannot be created, and stops there', async () => {
+    const h = harness();
+    await h.kube.createSecret('tenant', { metadata: { name: jobSecretName(planId) } }); // a second delivery of the same plan
+    const result = await h.clock.runUntil(provision(job(h), h.ports, testGroup()));
+    expect(result.kind).toBe('duplicate');
+    const spans = h.spans.getFinishedSpans();
+    expect(spans.map((s) => s.name)).toEqual(['stageJobSecret', 'Provisioner.provision']);
+    expect(spans[0]?.status).toEqual({ code: 2, message: `secrets "${jobSecretName(planId)}" already exists` });
+    expect(spans[0]?.events.map((e) => e.name)).toEqual(['exception']);
   });
 
   it('a malformed payload is a typed outcome: nothing staged, nothing created, logged with the plan id', async () => {

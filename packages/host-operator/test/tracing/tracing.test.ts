@@ -39,12 +39,4 @@ describe('tracing', () => {
       'deployment.environment': 'prod',
     });
   });
-
-  it('shuts the OTLP/gRPC exporter down within its budget when the collector is unreachable', async () => {
-    const handle = startTracing({ serviceName: 'x', env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:9' } });
-    trace.getTracer('t').startSpan('s').end();
-    const start = Date.now();
-    await handle.shutdown(300);
-    expect(Date.now() - start).toBeLessThan(3000);
-  });
 });
