@@ -85,7 +85,11 @@ export async function runScaleSetJob(deps: JobWorkerDeps, jobId: string): Promis
   if (!context.inFlight.tryClaim(jobId)) return;
   try {
     for (let attempt = 0; !deps.signal.aborted; attempt++) {
-      const done = await attemptJob(deps, jobId);
+      const done = await attemptJob(deps, jobId).catch((err: unknown): Attempt => {
+        if (deps.signal.aborted) return 'stopped';
+        context.logger.warn({ ...log(), err }, 'a scale-set job step failed; trying again');
+        return 'retry';
+      });
       if (done === 'done' && (await needsAnotherPod(deps, jobId))) {
         if (!(await deps.nextAttempt(jobId))) return;
         context.logger.warn({ ...log(), attempt: deps.record(jobId)?.attempt }, 'the worker pod ended before its runner took a job; the job still waits at GitHub: a new pod');

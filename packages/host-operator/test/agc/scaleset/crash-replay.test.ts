@@ -23,6 +23,9 @@ describe.each(['auto', 'acquire'] as const)('crash and replay in %s mode', (mode
         await waitFor(`${at} conclusions`, () => concluded() >= at, 60_000);
         kill.abort(new Error('SIGKILL'));
         kill = new AbortController();
+        // A successor starts after its predecessor's last request has landed (a killed process sends nothing
+        // more; a new pod takes seconds). In-process, calls already on the wire are still in flight here.
+        await new Promise((r) => setTimeout(r, 300));
         startProcess();
       }
       await waitFor(`${total} conclusions`, () => concluded() === total, 90_000);
@@ -35,10 +38,14 @@ describe.each(['auto', 'acquire'] as const)('crash and replay in %s mode', (mode
       // Nothing stays behind in the state once every pod is done. (A pod created by a killed predecessor's
       // in-flight request can lose its Secret to the successor's retry; its job then gets a new pod, and the
       // extra runner idles until the stand-in gives up — hence the long wait.)
+      let left: string[] = [];
       await waitFor('the state to settle', async () => {
         const cm = await env.core.readNamespacedConfigMap({ namespace: NAMESPACE, name: scaleSetStateName('linux') });
-        return Object.keys(cm.data ?? {}).filter((k) => k.startsWith('job.')).length === 0;
-      }, 60_000);
+        left = Object.entries(cm.data ?? {}).filter(([k]) => k.startsWith('job.')).map(([, v]) => v);
+        return left.length === 0;
+      }, 60_000).catch((err: Error) => {
+        throw new Error(`${err.message}; left: ${left.join(' ')}`);
+      });
       // The successors replayed state: they found jobs in it and followed pods their predecessor made.
       expect(env.logs.filter((l) => l.msg === 'scale-set state loaded').length).toBeGreaterThan(0);
       expect(env.logs.some((l) => l.msg === 'adopted worker pod finished')).toBe(true);
