@@ -33,6 +33,8 @@ export type ScaleSetPollResult =
       readonly jobs: readonly ScaleSetJobMessage[];
       readonly statistics?: ScaleSetStatistics;
     }
+  /** A message whose body does not parse: skip it by its id (persist, then acknowledge), never retry it. */
+  | { readonly kind: 'malformed'; readonly messageId: number; readonly messageType: string; readonly error: BrokerClientError }
   | { readonly kind: 'empty' }
   | { readonly kind: 'timeout'; readonly error: BrokerClientError };
 
@@ -149,13 +151,19 @@ export class ScaleSetSession {
         return { kind: 'empty' };
       }
       if (res.status !== 200) throw errorFromResponse(operation, 'poll', res, this.#clock.now());
-      const result = readJsonObject(operation, res, (f) => {
+      const result: ScaleSetPollResult = readJsonObject(operation, res, (f) => {
         const messageType = f.string('messageType');
+        const messageId = f.number('messageId');
         const body = typeof f.get('body') === 'string' ? (f.get('body') as string) : '';
         const statistics = readStatistics(f.get('statistics'));
-        return { kind: 'message' as const, messageId: f.number('messageId'), messageType, jobs: readJobMessages(body, operation), ...(statistics && { statistics }) };
+        try {
+          return { kind: 'message' as const, messageId, messageType, jobs: readJobMessages(body, operation), ...(statistics && { statistics }) };
+        } catch (error) {
+          if (!(error instanceof BrokerClientError)) throw error;
+          return { kind: 'malformed' as const, messageId, messageType, error };
+        }
       });
-      if (result.statistics) this.#statistics = result.statistics;
+      if (result.kind === 'message' && result.statistics) this.#statistics = result.statistics;
       this.#gate.succeeded();
       return result;
     } catch (error) {

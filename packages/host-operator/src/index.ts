@@ -106,3 +106,18 @@ export { AGC_EVENT_CONTROLLER, AGC_SERVICE_NAME, AGC_VERSION, INITIAL_TOKEN_TIME
 export type { AgcHostOptions, AgcProcess } from './agc/main.js';
 export { InFlightJobs } from './agc/listener/in-flight-jobs.js';
 export type { GitHubAccess, GroupListener, ListenerContext, ListenerGroup, ListenerStopReason, ListenerTierFactory } from './agc/listener/group-listener.js';
+/** The classic acquisition tier (agent pool of JIT runners, multiplexed broker sessions, claim-what-fits listeners). */
+export { createClassicListenerTier } from './agc/classic/classic-tier.js';
+export type { ClassicTierOptions, ClassicGroupListener } from './agc/classic/classic-tier.js';
+export { DEFAULT_CLASSIC_TIMINGS } from './agc/classic/timings.js';
+export type { ClassicTierTimings } from './agc/classic/timings.js';
+export type { AgentSecretStore } from './agc/classic/agent-secret-store.js';
+/** The scale-set acquisition tier (`acquisitionProtocol: ScaleSet`): its factory, state store and names. */
+export { createScaleSetListenerTier, wireClock } from './agc/scaleset/factory.js';
+export type { ScaleSetTierOptions } from './agc/scaleset/factory.js';
+export { ScaleSetListener } from './agc/scaleset/scale-set-listener.js';
+export type { ScaleSetListenerDeps, ScaleSetListenerSettings } from './agc/scaleset/scale-set-listener.js';
+export { createConfigMapStateStore, scaleSetStateName } from './agc/scaleset/state-store.js';
+export type { ConfigMapStateStoreOptions, ScaleSetRef, ScaleSetState, ScaleSetStateChange, ScaleSetStateStore } from './agc/scaleset/state-store.js';
+export type { ScaleSetJobPhase, ScaleSetJobRecord } from './agc/scaleset/job-record.js';
+export { scaleSetName, ownerLabel } from './agc/scaleset/scale-set-binding.js';

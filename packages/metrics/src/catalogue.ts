@@ -15,6 +15,16 @@ export type MetricComponent = 'controller' | 'proxy' | 'shared';
 /** The process that moves a metric. Documentation only; registration goes by {@link MetricComponent}. */
 export type MetricEmitter = 'gmc' | 'agc' | 'egress-proxy';
 
+/**
+ * The AGC acquisition tier that moves a metric (DESIGN §3.2): `classic` (broker sessions, JIT agents, renew by
+ * the AGC) or `scaleset` (one scale-set session per group, per-job JIT configs). Empty for metrics no tier
+ * moves (the GMC's and the proxy's).
+ */
+export type AcquisitionTier = 'classic' | 'scaleset';
+
+/** Every {@link AcquisitionTier}, in the order the docs list them. */
+export const acquisitionTiers: readonly AcquisitionTier[] = ['classic', 'scaleset'];
+
 /** The closed set of values a label may take, and where out-of-set values go at run time. */
 export interface LabelDomain {
   readonly values: readonly string[];
@@ -32,6 +42,8 @@ export interface MetricDefinition {
   readonly labelNames: readonly string[];
   readonly component: MetricComponent;
   readonly emittedBy: readonly MetricEmitter[];
+  /** Which acquisition tiers emit it; `docs/metrics.md` renders it and a test checks it per tier. */
+  readonly tiers: readonly AcquisitionTier[];
   readonly labelDomains?: Readonly<Record<string, LabelDomain>>;
   readonly buckets?: readonly number[];
   /** Why the buckets are where they are. */
@@ -47,6 +59,7 @@ export const metricCatalogue = [
     labelNames: ['namespace', 'runner_group'],
     component: 'controller',
     emittedBy: ['agc'],
+    tiers: ['classic', 'scaleset'],
   },
   {
     key: 'jobsAcquired',
@@ -56,6 +69,7 @@ export const metricCatalogue = [
     labelNames: ['namespace', 'runner_group'],
     component: 'controller',
     emittedBy: ['agc'],
+    tiers: ['classic', 'scaleset'],
   },
   {
     key: 'jobAcquisitionErrors',
@@ -65,6 +79,7 @@ export const metricCatalogue = [
     labelNames: ['namespace', 'reason'],
     component: 'controller',
     emittedBy: ['agc'],
+    tiers: ['classic', 'scaleset'],
     labelDomains: {
       reason: { values: ['already_claimed', 'delivery_window_expired', 'version_too_old', 'other'], fallback: 'other' },
     },
@@ -77,6 +92,7 @@ export const metricCatalogue = [
     labelNames: ['namespace', 'runner_group'],
     component: 'controller',
     emittedBy: ['agc'],
+    tiers: ['classic', 'scaleset'],
     buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400, 21600],
     bucketRationale:
       'Jobs run from seconds to hours. Fine steps up to 10 min (most CI jobs), then hourly steps up to 6 h, the longest a GitHub-hosted-style job is expected to run.',
@@ -89,6 +105,7 @@ export const metricCatalogue = [
     labelNames: ['namespace'],
     component: 'controller',
     emittedBy: ['agc'],
+    tiers: ['classic', 'scaleset'],
     buckets: [0.5, 1, 2.5, 5, 10, 15, 30, 60, 120, 300],
     bucketRationale:
       'Edges at exactly 15 s and 60 s, the p95 and p99 SLO lines, so histogram_quantile answers the SLO question without interpolating across a bucket; 300 s catches stuck scheduling.',
@@ -101,6 +118,7 @@ export const metricCatalogue = [
     labelNames: ['namespace'],
     component: 'controller',
     emittedBy: ['agc'],
+    tiers: ['classic', 'scaleset'],
   },
   {
     key: 'tokenRefreshErrors',
@@ -110,6 +128,7 @@ export const metricCatalogue = [
     labelNames: ['namespace'],
     component: 'controller',
     emittedBy: ['agc'],
+    tiers: ['classic', 'scaleset'],
   },
   {
     key: 'renewJobErrors',
@@ -119,6 +138,7 @@ export const metricCatalogue = [
     labelNames: ['namespace'],
     component: 'controller',
     emittedBy: ['agc'],
+    tiers: ['classic'],
   },
   {
     key: 'evictionRetries',
@@ -128,6 +148,7 @@ export const metricCatalogue = [
     labelNames: ['namespace', 'runner_group'],
     component: 'controller',
     emittedBy: ['agc'],
+    tiers: ['classic', 'scaleset'],
   },
   {
     key: 'evictionRetriesExhausted',
@@ -137,6 +158,7 @@ export const metricCatalogue = [
     labelNames: ['namespace', 'runner_group'],
     component: 'controller',
     emittedBy: ['agc'],
+    tiers: ['classic', 'scaleset'],
   },
   {
     key: 'workerPodsReaped',
@@ -146,6 +168,7 @@ export const metricCatalogue = [
     labelNames: ['namespace', 'runner_group', 'reason'],
     component: 'controller',
     emittedBy: ['agc'],
+    tiers: ['classic', 'scaleset'],
     labelDomains: { reason: { values: ['completed_ttl', 'pending_deadline'] } },
   },
   {
@@ -156,6 +179,7 @@ export const metricCatalogue = [
     labelNames: ['namespace', 'reason'],
     component: 'controller',
     emittedBy: ['agc'],
+    tiers: ['classic', 'scaleset'],
     labelDomains: { reason: { values: ['rate_limited', 'timeout', 'other'], fallback: 'other' } },
   },
   {
@@ -166,6 +190,7 @@ export const metricCatalogue = [
     labelNames: ['namespace', 'runner_group', 'trigger'],
     component: 'controller',
     emittedBy: ['agc'],
+    tiers: ['classic'],
     labelDomains: { trigger: { values: ['post_job', 'stale_session', 'startup', 'reconcile_repair'] } },
   },
   {
@@ -176,6 +201,7 @@ export const metricCatalogue = [
     labelNames: ['namespace', 'runner_group'],
     component: 'controller',
     emittedBy: ['agc'],
+    tiers: ['classic'],
   },
   {
     key: 'reconcileErrors',
@@ -185,6 +211,7 @@ export const metricCatalogue = [
     labelNames: ['controller', 'resource'],
     component: 'controller',
     emittedBy: ['gmc', 'agc'],
+    tiers: ['classic', 'scaleset'],
   },
   {
     key: 'ipRangeUpdates',
@@ -194,6 +221,7 @@ export const metricCatalogue = [
     labelNames: ['namespace'],
     component: 'controller',
     emittedBy: ['gmc'],
+    tiers: [],
   },
   {
     key: 'managedGateways',
@@ -203,6 +231,7 @@ export const metricCatalogue = [
     labelNames: [],
     component: 'controller',
     emittedBy: ['gmc'],
+    tiers: [],
   },
   {
     key: 'proxyConnectionsActive',
@@ -212,6 +241,7 @@ export const metricCatalogue = [
     labelNames: [],
     component: 'proxy',
     emittedBy: ['egress-proxy'],
+    tiers: [],
   },
   {
     key: 'proxyConnections',
@@ -221,6 +251,7 @@ export const metricCatalogue = [
     labelNames: [],
     component: 'proxy',
     emittedBy: ['egress-proxy'],
+    tiers: [],
   },
   {
     key: 'proxyDialErrors',
@@ -230,6 +261,7 @@ export const metricCatalogue = [
     labelNames: [],
     component: 'proxy',
     emittedBy: ['egress-proxy'],
+    tiers: [],
   },
   {
     key: 'proxyTunnelDuration',
@@ -239,6 +271,7 @@ export const metricCatalogue = [
     labelNames: [],
     component: 'proxy',
     emittedBy: ['egress-proxy'],
+    tiers: [],
     buckets: [0.1, 0.5, 1, 5, 10, 60, 300, 1800, 3600, 21600],
     bucketRationale:
       'Short tunnels (API calls) below 10 s, the 300 s edge is the idle timeout, and 21600 s is the absolute lifetime cap, so mass in the last buckets shows tunnels cut by a limit.',
@@ -251,6 +284,7 @@ export const metricCatalogue = [
     labelNames: ['version', 'component'],
     component: 'shared',
     emittedBy: ['gmc', 'agc', 'egress-proxy'],
+    tiers: ['classic', 'scaleset'],
   },
 ] as const satisfies readonly MetricDefinition[];
 
@@ -263,4 +297,9 @@ export type MetricKeyOf<C extends 'controller' | 'proxy'> = Extract<CatalogueEnt
 /** The catalogue entries a component registers: its own and the shared ones. */
 export function catalogueFor(component: 'controller' | 'proxy'): readonly CatalogueEntry[] {
   return metricCatalogue.filter((m) => m.component === component || m.component === 'shared');
+}
+
+/** The catalogue entries an acquisition tier emits (its `tiers` include it). */
+export function metricsOfTier(tier: AcquisitionTier): readonly CatalogueEntry[] {
+  return metricCatalogue.filter((m) => (m.tiers as readonly AcquisitionTier[]).includes(tier));
 }

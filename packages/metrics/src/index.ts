@@ -4,8 +4,9 @@
  */
 export { createMetrics } from './registry.js';
 export type { ControllerMetrics, CreateMetricsOptions, MetricsComponent, MetricsOf, ProxyMetrics } from './registry.js';
-export { catalogueFor, metricCatalogue } from './catalogue.js';
+export { acquisitionTiers, catalogueFor, metricCatalogue, metricsOfTier } from './catalogue.js';
 export type {
+  AcquisitionTier,
   CatalogueEntry,
   LabelDomain,
   MetricComponent,

@@ -1,5 +1,5 @@
 /** Renders the metric catalogue as the Markdown table of `docs/metrics.md`. */
-import { metricCatalogue, type MetricDefinition } from './catalogue.js';
+import { acquisitionTiers, metricCatalogue, type MetricDefinition } from './catalogue.js';
 
 const escapeCell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
@@ -25,13 +25,23 @@ export function renderMetricsMarkdown(catalogue: readonly MetricDefinition[] = m
     'Every metric the product emits. The controllers (GMC and AGC) serve theirs on `:8080/metrics`; the egress',
     'proxy serves its own on `:8081/metrics`. Label values in parentheses are the only ones a metric takes.',
     '',
-    '| Metric | Type | Labels | Emitted by | Description |',
-    '|---|---|---|---|---|',
+    'The Tiers column says which AGC acquisition tier (`spec.acquisitionProtocol`: `Classic` or `ScaleSet`)',
+    'moves a metric; — for metrics no tier moves.',
+    '',
+    '| Metric | Type | Labels | Emitted by | Tiers | Description |',
+    '|---|---|---|---|---|---|',
   ];
   for (const def of catalogue) {
     lines.push(
-      `| \`${def.name}\` | ${def.type} | ${labelsCell(def)} | ${def.emittedBy.join(', ')} | ${escapeCell(def.help)} |`,
+      `| \`${def.name}\` | ${def.type} | ${labelsCell(def)} | ${def.emittedBy.join(', ')} | ${def.tiers.length === 0 ? '—' : def.tiers.join(', ')} | ${escapeCell(def.help)} |`,
     );
+  }
+  for (const tier of acquisitionTiers) {
+    lines.push('', `## Emitted on the ${tier} tier`, '');
+    const own = catalogue.filter((d) => d.tiers.includes(tier));
+    const not = catalogue.filter((d) => d.emittedBy.includes('agc') && !d.tiers.includes(tier));
+    lines.push(own.map((d) => `\`${d.name}\``).join(', ') + '.');
+    if (not.length > 0) lines.push('', `Not on this tier (nothing on it moves them): ${not.map((d) => `\`${d.name}\``).join(', ')}.`);
   }
   lines.push('', '## Histogram buckets', '');
   for (const def of catalogue) {

@@ -51,6 +51,14 @@ export const RunnerGroupConditionReason = {
   VersionAccepted: 'VersionAccepted',
   InvalidSpec: 'InvalidSpec',
   SpecValid: 'SpecValid',
+  /** Degraded (scale-set tier): a scale set of this name in the org belongs to someone else; no session. */
+  ScaleSetNameConflict: 'ScaleSetNameConflict',
+  /** Degraded (scale-set tier): another process holds the scale set's one session (409); retrying. */
+  ScaleSetSessionConflict: 'ScaleSetSessionConflict',
+  /** Degraded (scale-set tier): the scale set was deleted behind the AGC's back; recreating it. */
+  ScaleSetDeleted: 'ScaleSetDeleted',
+  /** Degraded (scale-set tier): the queue delivered a message the cursor had already passed; skipped. */
+  ScaleSetStaleMessage: 'ScaleSetStaleMessage',
 } as const;
 
 /** Event reasons the GMC emits. */

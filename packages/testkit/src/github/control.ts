@@ -46,6 +46,11 @@ export interface FakeGitHubControl {
   expireToken(kind: CredentialKind, id: string | number): number;
   /** Queues a raw broker message (e.g. BrokerMigration, ForceTokenRefresh, an unknown type, a BOM-prefixed body) for a classic session's next poll. */
   pushMessage(sessionId: string, message: { messageType: string; body: string }): void;
+  /**
+   * Appends a raw message to a scale set's queue under the next message id: `body` is sent as it is (a
+   * body that is not a JSON array, an entry without a jobId, an unknown entry type…). Returns the id.
+   */
+  pushScaleSetMessage(scaleSetId: number, message: { messageType?: string; body: string }): number;
   killSession(id: string): boolean;
   consumeRunner(id: number): void;
   advanceClock(ms: number): void;
@@ -119,6 +124,15 @@ export function createControl(world: World, faults: Faults, clock: Clock): FakeG
       s.outbox.push({ messageType: message.messageType, body: message.body });
       world.wake();
     },
+    pushScaleSetMessage(scaleSetId, message) {
+      const set = world.scaleSets.get(scaleSetId);
+      if (!set) throw new Error(`pushScaleSetMessage: no scale set ${scaleSetId}`);
+      if (typeof message?.body !== 'string') throw new Error('pushScaleSetMessage: body must be a string');
+      const messageId = world.nextId('msg');
+      set.log.push({ messageId, deleted: false, entries: [], raw: { messageType: message.messageType ?? 'RunnerScaleSetJobMessages', body: message.body } });
+      world.wake();
+      return messageId;
+    },
     killSession(id) {
       if (world.killSession(id, 'invalidated')) return true;
       for (const s of world.scaleSets.values()) {
@@ -191,6 +205,8 @@ export function handleControl(control: FakeGitHubControl, ctx: Ctx): void {
     }
     r = match('/sessions/{id}/messages', p);
     if (m === 'POST' && r) return ok(control.pushMessage(r.id!, body as { messageType: string; body: string }));
+    r = match('/scale-sets/{id}/messages', p);
+    if (m === 'POST' && r) return ok({ messageId: control.pushScaleSetMessage(Number(r.id), body as { messageType?: string; body: string }) });
     r = match('/sessions/{id}/kill', p);
     if (m === 'POST' && r) return ok({ killed: control.killSession(r.id!) });
     r = match('/runners/{id}/consume', p);

@@ -252,13 +252,21 @@ function assignUpTo(world: World, set: ScaleSetRecord, capacity: number): void {
   if (n === 0) return;
   const picked = waiting.slice(0, n);
   for (const j of picked) j.scaleSetState = 'assigned';
+  notePeak(world, set);
   set.log.push({ messageId: world.nextId('msg'), deleted: false, entries: picked.map((j) => entry(world, j, 'JobAssigned', {})) });
+}
+
+/** Keeps the high-water mark of jobs held by the scale set at once (assigned or acquired, not concluded). */
+function notePeak(world: World, set: ScaleSetRecord): void {
+  const held = setJobs(world, set).filter((j) => (j.scaleSetState === 'assigned' || j.scaleSetState === 'acquired') && j.state !== 'completed' && j.state !== 'cancelled').length;
+  set.peakAssigned = Math.max(set.peakAssigned ?? 0, held);
 }
 
 function nextFor(world: World, set: ScaleSetRecord, capacity: number, after: number): Record<string, unknown> | undefined {
   assignUpTo(world, set, capacity);
   const m = set.log.find((x) => !x.deleted && x.messageId > after);
   if (!m) return undefined;
+  if (m.raw) return { messageId: m.messageId, messageType: m.raw.messageType, body: m.raw.body, statistics: statistics(world, set) };
   return { messageId: m.messageId, messageType: 'RunnerScaleSetJobMessages', body: JSON.stringify(m.entries), statistics: statistics(world, set) };
 }
 
@@ -307,5 +315,6 @@ function acquireJobs(world: World, ctx: Ctx, setId: number): void {
     won.push(rid);
   }
   if (won.length) append(world, set, won.map((rid) => entry(world, world.jobs.get(rid)!, 'JobAssigned', {})));
+  notePeak(world, set);
   sendJson(ctx, 200, { count: won.length, value: won });
 }

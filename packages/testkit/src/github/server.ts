@@ -88,7 +88,11 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     if (rawBody === undefined) ctx.bodyError = `body larger than ${MAX_BODY} bytes`;
     else parseBody(ctx);
     if (path.startsWith('/_control/') || path === '/_control') return handleControl(control, ctx);
-    const record: RecordedRequest = { at: clock.now(), method: ctx.method, path, query: ctx.query, credential: ctx.credential, body: ctx.body, status: 0 };
+    const capacity = ctx.headers['x-scalesetmaxcapacity'];
+    const record: RecordedRequest = {
+      at: clock.now(), method: ctx.method, path, query: ctx.query, credential: ctx.credential, body: ctx.body, status: 0,
+      ...(typeof capacity === 'string' ? { scaleSetMaxCapacity: Number(capacity) } : {}),
+    };
     world.requests.push(record);
     if (world.requests.length > maxRecorded) world.requests.splice(0, world.requests.length - maxRecorded);
     const fault = faults.take(ctx);

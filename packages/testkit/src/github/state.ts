@@ -123,6 +123,8 @@ export interface ScaleSetRecord {
   createdOn: string;
   session?: ScaleSetSession;
   log: ScaleSetMessage[];
+  /** The most jobs ever assigned (or acquired) to the scale set and not yet concluded, at once. */
+  peakAssigned?: number;
 }
 
 export interface ScaleSetSession {
@@ -136,6 +138,8 @@ export interface ScaleSetMessage {
   messageId: number;
   deleted: boolean;
   entries: Record<string, unknown>[];
+  /** A message pushed as it is through the control API: sent instead of `entries`. */
+  raw?: { messageType: string; body: string };
 }
 
 export interface RecordedRequest {
@@ -147,4 +151,6 @@ export interface RecordedRequest {
   body: unknown;
   status: number;
   fault?: string;
+  /** The `X-ScaleSetMaxCapacity` a scale-set poll advertised. */
+  scaleSetMaxCapacity?: number;
 }

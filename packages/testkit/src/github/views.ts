@@ -19,6 +19,8 @@ export interface JobView {
   deliveries: { runnerRequestId: string; sessionId: string; runnerId: number; expired: boolean }[];
   lockedUntil: string | null;
   scaleSetId: number | null;
+  /** Where a scale-set job is: available (acquire mode), acquired, assigned; null before either. */
+  scaleSetState: 'available' | 'acquired' | 'assigned' | null;
   durationMs: number;
   scriptedConclusion: string;
 }
@@ -30,7 +32,7 @@ export function jobView(j: JobRecord): JobView {
     timesDelivered: j.timesDelivered, timesAcquired: j.timesAcquired,
     deliveries: j.deliveries.map((d) => ({ runnerRequestId: d.runnerRequestId, sessionId: d.sessionId, runnerId: d.runnerId, expired: d.expired })),
     lockedUntil: j.lockedUntil ? new Date(j.lockedUntil).toISOString() : null, scaleSetId: j.scaleSetId ?? null,
-    durationMs: j.durationMs, scriptedConclusion: j.scriptedConclusion,
+    durationMs: j.durationMs, scriptedConclusion: j.scriptedConclusion, scaleSetState: j.scaleSetState ?? null,
   };
 }
 
@@ -60,11 +62,14 @@ export function sessionView(s: SessionRecord): SessionView {
 export interface ScaleSetView {
   id: number; name: string; runnerGroupId: number; labels: string[]; sessionId: string | null;
   messages: { messageId: number; deleted: boolean; types: string[] }[];
+  /** The most jobs held by the scale set at once (assigned or acquired, not concluded). */
+  peakAssigned: number;
 }
 
 export function scaleSetView(s: ScaleSetRecord): ScaleSetView {
   return {
     id: s.id, name: s.name, runnerGroupId: s.runnerGroupId, labels: s.labels, sessionId: s.session?.sessionId ?? null,
     messages: s.log.map((m) => ({ messageId: m.messageId, deleted: m.deleted, types: m.entries.map((e) => String(e.messageType)) })),
+    peakAssigned: s.peakAssigned ?? 0,
   };
 }

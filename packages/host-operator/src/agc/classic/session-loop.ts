@@ -1,0 +1,302 @@
+/**
+ * One listener session of a RunnerGroup (gag-system §4.5, DESIGN §3.1): it holds one pool agent, keeps a
+ * broker session for it through the heal ladder, polls only while the group has room, and hands each job
+ * to the job handler. After a job the agent's registration is spent, so it is recycled (`post_job`) and a
+ * new session opened; the same loop polls on.
+ */
+import { BrokerClientError, ClassicBrokerSession, type ClassicSessionOptions, type PollResult } from '@actions-gateway/broker-client';
+import type { ProvisionerGroup } from '@actions-gateway/core';
+import type { ListenerContext } from '../listener/group-listener.js';
+import { createJobBrokerPort } from '../ports/job-broker-port.js';
+import type { AgentPool } from './agent-pool.js';
+import type { PoolAgent } from './agent-secret.js';
+import { withDeadline } from './clock.js';
+import type { GroupAdmission } from './group-admission.js';
+import { handleJob } from './job-handler.js';
+import type { ListenerConditions } from './listener-conditions.js';
+import type { ClassicTierTimings } from './timings.js';
+
+/** Why a session loop ended. */
+export type LoopExit =
+  | { readonly kind: 'stopped' }
+  /** An extra session idled out. */
+  | { readonly kind: 'idle' }
+  /** Every agent is claimed (or parked). */
+  | { readonly kind: 'no_agent' }
+  | { readonly kind: 'version_too_old' }
+  | { readonly kind: 'error'; readonly error: Error };
+
+/** Everything a session loop shares with its group. */
+export interface SessionLoopDeps {
+  readonly context: ListenerContext;
+  readonly group: () => ProvisionerGroup;
+  readonly pool: AgentPool;
+  readonly admission: GroupAdmission;
+  readonly conditions: ListenerConditions;
+  readonly timings: ClassicTierTimings;
+  /** Session settings except the agent's JIT config. */
+  readonly session: Omit<ClassicSessionOptions, 'jit' | 'ownerName'>;
+  /** A session was opened / closed at GitHub (the `active_sessions` gauge and status). */
+  readonly sessionOpened: () => void;
+  readonly sessionClosed: () => void;
+  /** A job was acquired: the multiplexer may add a session. */
+  readonly spawnReplacement: () => void;
+  /** True when no other session loop of the group runs (an idle last session never retires). */
+  readonly isLastListener: () => boolean;
+  /** True when the group runs more session loops than `maxListeners` allows now. */
+  readonly overCapacity: () => boolean;
+}
+
+class VersionRefused extends Error {}
+
+const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
+
+/** A broker answer that says the session (or the runner behind it) is no longer usable: heal. */
+function needsHeal(err: BrokerClientError): boolean {
+  return ['session_invalid', 'unauthorized', 'forbidden', 'invalid_client', 'runner_not_found', 'not_found', 'deprovisioned'].includes(err.kind);
+}
+
+/** The runner registration is dead (consumed, deleted) or refused: only a fresh agent helps. */
+function needsNewAgent(err: unknown): boolean {
+  if (!(err instanceof BrokerClientError)) return false;
+  if (err.kind === 'invalid_client' || err.kind === 'runner_not_found' || err.kind === 'session_conflict') return true;
+  const status = err.status ?? 0;
+  if (err.operation === 'runnerOAuth') return [400, 401, 403, 404].includes(status);
+  return err.operation === 'createSession' && (status === 401 || status === 403);
+}
+
+const isUnauthorizedCreate = (err: unknown): boolean => err instanceof BrokerClientError && err.operation === 'createSession' && (err.status === 401 || err.status === 403);
+const isVersionTooOld = (err: unknown): boolean => err instanceof BrokerClientError && err.kind === 'version_too_old';
+
+/** One session loop; `run` resolves with why it ended and never throws. */
+export class SessionLoop {
+  readonly #d: SessionLoopDeps;
+  readonly #signal: AbortSignal;
+  #agent: PoolAgent | undefined;
+  #session: ClassicBrokerSession | undefined;
+  #rateLimitedSince: number | undefined;
+  #opened = false;
+
+  constructor(
+    deps: SessionLoopDeps,
+    private readonly permanent: boolean,
+    signal: AbortSignal,
+  ) {
+    this.#d = deps;
+    this.#signal = signal;
+  }
+
+  #fields(): Record<string, unknown> {
+    const g = this.#d.group();
+    return { namespace: g.namespace, runner_group: g.name, ...(this.#agent && { agent_index: this.#agent.index }), permanent: this.permanent };
+  }
+
+  /** True once this loop opened a session at GitHub (a restart after that starts its back-off afresh). */
+  get opened(): boolean {
+    return this.#opened;
+  }
+
+  async run(): Promise<LoopExit> {
+    const agent = this.#d.pool.claim();
+    if (!agent) return { kind: 'no_agent' };
+    this.#agent = agent;
+    try {
+      await this.#heal('startup');
+      return await this.#poll();
+    } catch (err) {
+      if (this.#signal.aborted) return { kind: 'stopped' };
+      if (err instanceof VersionRefused) return { kind: 'version_too_old' };
+      this.#d.context.logger.warn({ ...this.#fields(), err }, 'listener session ended with an error');
+      return { kind: 'error', error: asError(err) };
+    } finally {
+      await this.#closeSession();
+      this.#d.pool.release(this.#agent.index);
+    }
+  }
+
+  async #openSession(): Promise<void> {
+    const agent = this.#agent!;
+    const { context, timings } = this.#d;
+    this.#session = await withDeadline(context.clock, timings.controlPlaneTimeoutMs, this.#signal, (signal) =>
+      ClassicBrokerSession.create({ ...this.#d.session, jit: agent.jit, ownerName: agent.name }, signal),
+    );
+    this.#rateLimitedSince = undefined;
+    this.#opened = true;
+    this.#d.sessionOpened();
+  }
+
+  async #closeSession(): Promise<void> {
+    const session = this.#session;
+    if (!session) return;
+    this.#session = undefined;
+    this.#d.sessionClosed();
+    const { clock, logger } = this.#d.context;
+    await withDeadline(clock, this.#d.timings.sessionCloseTimeoutMs, new AbortController().signal, (signal) => session.close(signal)).catch((err: unknown) =>
+      logger.debug({ ...this.#fields(), err }, 'deleting the broker session failed (best effort)'),
+    );
+  }
+
+  /**
+   * The heal ladder: drop the old session, open a new one for the same agent; when the registration is
+   * dead or refused, recycle the agent and open a session for the new one.
+   */
+  async #heal(trigger: 'startup' | 'stale_session'): Promise<void> {
+    const { conditions, context } = this.#d;
+    await this.#closeSession();
+    try {
+      await this.#openSession();
+      conditions.sessionCreated(false);
+      return;
+    } catch (err) {
+      if (this.#signal.aborted) throw err;
+      this.#refused(err);
+      if (!needsNewAgent(err)) throw err;
+      context.logger.info({ ...this.#fields(), trigger, reason: (err as BrokerClientError).kind }, 'the agent registration is unusable; recycling the agent');
+    }
+    this.#agent = await this.#d.pool.recycle(this.#agent!.index, trigger, this.#signal);
+    try {
+      await this.#openSession();
+    } catch (err) {
+      this.#refused(err);
+      throw err;
+    }
+    conditions.sessionCreated(true);
+  }
+
+  /** Records what a refused session create says about the group; a version refusal ends the loop. */
+  #refused(err: unknown): void {
+    const detail = err instanceof Error ? err.message : String(err);
+    if (isVersionTooOld(err)) {
+      this.#d.conditions.versionTooOld(detail);
+      throw new VersionRefused(detail, { cause: err });
+    }
+    if (isUnauthorizedCreate(err)) this.#d.conditions.unauthorized(detail);
+  }
+
+  /** After a job the agent's registration is spent: recycle it and open a session for the new one. */
+  async #recycleAfterJob(): Promise<void> {
+    await this.#closeSession();
+    this.#agent = await this.#d.pool.recycle(this.#agent!.index, 'post_job', this.#signal);
+    try {
+      await this.#openSession();
+    } catch (err) {
+      this.#refused(err);
+      throw err;
+    }
+    this.#d.conditions.sessionCreated(false);
+  }
+
+  async #poll(): Promise<LoopExit> {
+    const { context, timings, admission } = this.#d;
+    const namespace = this.#d.group().namespace;
+    let emptyPolls = 0;
+    for (;;) {
+      if (this.#signal.aborted) return { kind: 'stopped' };
+      const room = await admission.room().catch((err: unknown) => {
+        context.logger.warn({ ...this.#fields(), err }, 'reading the admission snapshot failed');
+        return undefined;
+      });
+      if (room === undefined || room.capacity < 1) {
+        await admission.waitForRoom(timings.admissionRecheckMs, this.#signal);
+        continue;
+      }
+      let poll: PollResult;
+      try {
+        poll = await this.#session!.getMessage({ signal: this.#signal });
+      } catch (err) {
+        if (this.#signal.aborted) return { kind: 'stopped' };
+        const exit = await this.#pollFailed(err, namespace);
+        if (exit) return exit;
+        continue;
+      }
+      if (poll.kind === 'timeout') {
+        context.metrics.messagePollErrors.inc({ namespace, reason: 'timeout' });
+        continue;
+      }
+      this.#rateLimitedSince = undefined;
+      this.#d.conditions.pollSucceeded();
+      if (poll.kind === 'empty') {
+        if (poll.status === 200 && this.#session!.consecutiveEmptyOk >= timings.consumedEmptyPolls) {
+          context.logger.info(this.#fields(), 'empty 200 polls in a row: the agent was consumed; healing');
+          await this.#heal('stale_session');
+          continue;
+        }
+        emptyPolls += 1;
+        if (!this.permanent && emptyPolls >= timings.idleThreshold && !this.#d.isLastListener()) return { kind: 'idle' };
+        continue;
+      }
+      const { event } = poll;
+      switch (event.type) {
+        case 'RunnerJobRequest': {
+          emptyPolls = 0;
+          const handled = await handleJob(
+            {
+              context,
+              group: this.#d.group,
+              admission,
+              timings,
+              onAcquired: () => {
+                this.#d.pool.markConsumed(this.#agent!.index);
+                this.#d.spawnReplacement();
+              },
+              onVersionTooOld: (detail) => this.#d.conditions.versionTooOld(detail),
+            },
+            this.#agent!,
+            createJobBrokerPort({ session: this.#session! }),
+            event,
+            this.#signal,
+          );
+          if (this.#signal.aborted) return { kind: 'stopped' };
+          if (handled.acquired) {
+            if (!this.permanent && this.#d.overCapacity()) return { kind: 'idle' };
+            await this.#recycleAfterJob();
+          }
+          break;
+        }
+        case 'ForceTokenRefresh':
+          await this.#session!.refreshToken(this.#signal).catch(async (err: unknown) => {
+            context.logger.warn({ ...this.#fields(), err }, 'refreshing the session token failed; healing');
+            await this.#heal('stale_session');
+          });
+          break;
+        case 'JobCancellation':
+          context.logger.info({ ...this.#fields(), job_id: event.jobId }, 'job cancellation received (the worker stops its own job)');
+          break;
+        default:
+          context.logger.debug({ ...this.#fields(), message_type: event.type === 'unknown' ? event.messageType : event.type }, 'broker message ignored');
+      }
+    }
+  }
+
+  /** Handles a poll that threw; returns an exit when the loop must end. */
+  async #pollFailed(err: unknown, namespace: string): Promise<LoopExit | undefined> {
+    const { context, timings, conditions } = this.#d;
+    if (!(err instanceof BrokerClientError)) {
+      context.metrics.messagePollErrors.inc({ namespace, reason: 'other' });
+      context.logger.warn({ ...this.#fields(), err }, 'poll failed');
+      return undefined;
+    }
+    if (err.kind === 'rate_limited') {
+      context.metrics.messagePollErrors.inc({ namespace, reason: 'rate_limited' });
+      const now = context.clock.now().getTime();
+      this.#rateLimitedSince ??= now;
+      if (now - this.#rateLimitedSince >= timings.rateLimitedAfterMs) conditions.rateLimited(timings.rateLimitedAfterMs);
+      context.logger.warn({ ...this.#fields(), retry_after_ms: err.retryAfterMs }, 'poll rate limited; waiting as GitHub asks');
+      return undefined;
+    }
+    if (err.kind === 'version_too_old') {
+      conditions.versionTooOld(err.message);
+      return { kind: 'version_too_old' };
+    }
+    if (needsHeal(err)) {
+      context.logger.info({ ...this.#fields(), reason: err.kind, status: err.status }, 'broker session unusable; healing');
+      await this.#heal('stale_session');
+      return undefined;
+    }
+    // Bad input from the broker (a message that does not parse) and transient failures: counted, then the
+    // session's gate backs off (two tiers) before the next poll.
+    context.metrics.messagePollErrors.inc({ namespace, reason: err.kind === 'timeout' ? 'timeout' : 'other' });
+    context.logger.warn({ ...this.#fields(), err }, 'poll failed');
+    return undefined;
+  }
+}

@@ -1,0 +1,425 @@
+/**
+ * The scale-set tier's listener of one RunnerGroup (issue 10): binds the group to its scale set, holds the
+ * set's one session (409: wait and retry), advertises the admission capacity on every poll, acquires in
+ * GHES mode, stores every message's effect in the state ConfigMap before acknowledging it, and runs each
+ * assigned job in a worker pod. On start it replays the stored state: pods still running are followed,
+ * jobs assigned but never given a pod are provisioned once the queue is drained.
+ */
+import { BrokerClientError, ScaleSetSession, metricReason, type ScaleSetAdminClient, type ScaleSetPollResult } from '@actions-gateway/broker-client';
+import { ANNOTATION_REPOSITORY, ANNOTATION_RUN_ID, workerPodName, type ConditionInput } from '@actions-gateway/core';
+import type { GroupListener, ListenerContext, ListenerGroup, ListenerStopReason } from '../listener/group-listener.js';
+import { readCapacity } from './capacity.js';
+import { jobOfRunner, runScaleSetJob } from './job-worker.js';
+import type { ScaleSetJobRecord } from './job-record.js';
+import { effectOf } from './queue-message.js';
+import { bindScaleSet, ownerLabel, scaleSetName } from './scale-set-binding.js';
+import type { ScaleSetRef, ScaleSetStateChange, ScaleSetStateStore } from './state-store.js';
+import { TierConditions } from './tier-conditions.js';
+
+/** Timing and identity settings of the tier (defaults in brackets). */
+export interface ScaleSetListenerSettings {
+  /** The GitHub runner group the scale sets join [1, the Default group]. */
+  readonly runnerGroupId: number;
+  /** `ownerName` of the sessions. */
+  readonly ownerName: string;
+  /** Wait after a 409 session conflict, a name conflict or a failed bind [30 s]. */
+  readonly conflictRetryMs: number;
+  /** Wait after a poll or state error, doubling up to 60 s [1 s]. */
+  readonly errorBackoffMs: number;
+  readonly poll?: { readonly headersTimeoutMs?: number; readonly deadlineMs?: number; readonly minIntervalMs?: number } | undefined;
+}
+
+/** What the listener is built from. */
+export interface ScaleSetListenerDeps {
+  readonly context: ListenerContext;
+  readonly admin: ScaleSetAdminClient;
+  readonly store: ScaleSetStateStore;
+  readonly settings: ScaleSetListenerSettings;
+  /** Aborting it stops everything at once, without closing the session or waiting: what a crash leaves. */
+  readonly killSignal?: AbortSignal | undefined;
+}
+
+const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
+
+/** One RunnerGroup on the scale-set tier. */
+export class ScaleSetListener implements GroupListener {
+  readonly #deps: ScaleSetListenerDeps;
+  readonly #ctx: ListenerContext;
+  #group: ListenerGroup;
+  readonly #stop = new AbortController();
+  readonly #signal: AbortSignal;
+  readonly #conditions: TierConditions;
+  readonly #jobs = new Map<string, ScaleSetJobRecord>();
+  readonly #workers = new Set<Promise<void>>();
+  /** acquirejobs claims whose JobAssigned has not come yet (they hold room). */
+  readonly #claimed = new Set<number>();
+  #cursor = 0;
+  #scaleSet: ScaleSetRef | undefined;
+  #session: ScaleSetSession | undefined;
+  #poll: AbortController | undefined;
+  #available = true;
+  #drained = false;
+  #deferred: string[] = [];
+  #errorDelay: number;
+  readonly #loop: Promise<void>;
+
+  constructor(deps: ScaleSetListenerDeps) {
+    this.#deps = deps;
+    this.#ctx = deps.context;
+    this.#group = deps.context.group;
+    this.#signal = deps.killSignal ? AbortSignal.any([this.#stop.signal, deps.killSignal]) : this.#stop.signal;
+    this.#conditions = new TierConditions(() => this.#ctx.onChange());
+    this.#errorDelay = deps.settings.errorBackoffMs;
+    this.#setSessions(0);
+    this.#loop = this.#run().catch((err: unknown) => this.#ctx.logger.error({ ...this.#log(), err }, 'scale-set listener ended with an error'));
+  }
+
+  update(group: ListenerGroup): void {
+    this.#group = group;
+  }
+
+  activeSessions(): number {
+    return this.#session ? 1 : 0;
+  }
+
+  conditions(): readonly ConditionInput[] {
+    return this.#conditions.conditions();
+  }
+
+  async stop(reason: ListenerStopReason): Promise<void> {
+    this.#stop.abort(new Error(`listener stopped: ${reason}`));
+    await this.#loop;
+    await Promise.all([...this.#workers]);
+    const session = this.#session;
+    this.#session = undefined;
+    const deadline = AbortSignal.timeout(10_000);
+    if (session && !this.#deps.killSignal?.aborted) await session.close(deadline).catch((err: unknown) => this.#ctx.logger.warn({ ...this.#log(), err }, 'closing the scale-set session failed'));
+    if (reason === 'deleted' && this.#scaleSet) {
+      await this.#deps.admin.deleteScaleSet(this.#scaleSet.id, deadline).catch((err: unknown) => this.#ctx.logger.warn({ ...this.#log(), err }, 'deleting the scale set failed'));
+    }
+    this.#ctx.metrics.activeSessions.remove(this.#labels());
+  }
+
+  /** The state the tier holds (tests and status). */
+  get scaleSet(): ScaleSetRef | undefined {
+    return this.#scaleSet;
+  }
+
+  #labels(): { namespace: string; runner_group: string } {
+    return { namespace: this.#group.provisioner.namespace, runner_group: this.#group.provisioner.name };
+  }
+
+  #log(): Record<string, unknown> {
+    return { ...this.#labels(), scale_set: this.#scaleSet?.name };
+  }
+
+  #setSessions(n: number): void {
+    this.#ctx.metrics.activeSessions.set(this.#labels(), n);
+    this.#ctx.onChange();
+  }
+
+  async #pause(ms: number): Promise<boolean> {
+    return this.#ctx.clock.sleep(ms, this.#signal);
+  }
+
+  async #backoff(): Promise<boolean> {
+    const wait = this.#errorDelay;
+    this.#errorDelay = Math.min(60_000, this.#errorDelay * 2);
+    return this.#pause(wait);
+  }
+
+  async #run(): Promise<void> {
+    if (!(await this.#loadState())) return;
+    while (!this.#signal.aborted) {
+      const session = await this.#openSession();
+      if (!session) continue;
+      this.#session = session;
+      this.#setSessions(1);
+      this.#ctx.logger.info({ ...this.#log(), session_id: session.sessionId, cursor: this.#cursor }, 'scale-set session open');
+      await this.#pollLoop(session);
+      if (this.#session === session) this.#session = undefined;
+      this.#setSessions(0);
+    }
+  }
+
+  async #loadState(): Promise<boolean> {
+    while (!this.#signal.aborted) {
+      try {
+        const state = await this.#deps.store.load();
+        this.#scaleSet = state.scaleSet;
+        this.#cursor = state.cursor;
+        for (const [id, record] of state.jobs) this.#jobs.set(id, record);
+        // Replay after the queue is drained: a job whose start is still queued must not get a second pod.
+        this.#deferred = [...state.jobs.values()].filter((r) => !r.podDone).map((r) => r.jobId);
+        if (state.jobs.size > 0) this.#ctx.logger.info({ ...this.#log(), jobs: state.jobs.size, replay: this.#deferred.length, cursor: this.#cursor }, 'scale-set state loaded');
+        return true;
+      } catch (err) {
+        this.#ctx.logger.error({ ...this.#log(), err }, 'reading the scale-set state failed');
+        if (!(await this.#backoff())) return false;
+      }
+    }
+    return false;
+  }
+
+  /** Binds the scale set and opens its session; undefined after a wait when either is not possible now. */
+  async #openSession(): Promise<ScaleSetSession | undefined> {
+    const { settings, admin } = this.#deps;
+    const rg = this.#group.runnerGroup;
+    try {
+      const bound = await bindScaleSet(
+        admin,
+        { name: scaleSetName(rg), runnerGroupId: settings.runnerGroupId, labels: rg.spec.runnerLabels ?? [], ownerLabel: ownerLabel(rg) },
+        this.#scaleSet,
+        this.#signal,
+      );
+      if (bound.kind === 'conflict') {
+        this.#conditions.raise('ScaleSetNameConflict', bound.detail);
+        this.#ctx.logger.error({ ...this.#log(), detail: bound.detail }, 'scale-set name conflict: not adopting another tenant\'s scale set');
+        await this.#pause(settings.conflictRetryMs);
+        return undefined;
+      }
+      this.#conditions.clear('ScaleSetNameConflict');
+      if (bound.recordedWasDeleted) {
+        this.#conditions.raise('ScaleSetDeleted', `scale set ${this.#scaleSet?.id ?? '?'} was deleted at GitHub; recreated as ${bound.scaleSet.id}`);
+        this.#ctx.logger.warn({ ...this.#log(), old_id: this.#scaleSet?.id, new_id: bound.scaleSet.id }, 'scale set deleted behind the AGC\'s back; recreated');
+      }
+      if (this.#scaleSet?.id !== bound.scaleSet.id) {
+        // A new scale set has a new message log: its ids start over.
+        const fresh = this.#scaleSet !== undefined;
+        await this.#write({ scaleSet: bound.scaleSet, ...(fresh && { cursor: 0 }) });
+        this.#scaleSet = bound.scaleSet;
+        if (fresh) this.#cursor = 0;
+        this.#ctx.logger.info({ ...this.#log(), id: bound.scaleSet.id, how: bound.how }, 'scale set bound');
+      }
+    } catch (err) {
+      if (this.#signal.aborted) return undefined;
+      this.#ctx.logger.error({ ...this.#log(), err }, 'binding the scale set failed');
+      await this.#backoff();
+      return undefined;
+    }
+    const scaleSet = this.#scaleSet;
+    try {
+      const poll = settings.poll ?? {};
+      const session = await ScaleSetSession.create(
+        admin,
+        scaleSet.id,
+        settings.ownerName,
+        {
+          http: this.#ctx.github.http,
+          lastMessageId: this.#cursor,
+          conflictRetries: 0,
+          ...(poll.headersTimeoutMs !== undefined && { pollHeadersTimeoutMs: poll.headersTimeoutMs }),
+          ...(poll.deadlineMs !== undefined && { pollDeadlineMs: poll.deadlineMs }),
+          ...(poll.minIntervalMs !== undefined && { minPollIntervalMs: poll.minIntervalMs }),
+        },
+        this.#signal,
+      );
+      this.#conditions.clear('ScaleSetSessionConflict');
+      this.#conditions.clear('ScaleSetDeleted');
+      this.#available = true;
+      return session;
+    } catch (err) {
+      if (this.#signal.aborted) return undefined;
+      if (err instanceof BrokerClientError && err.status === 409) {
+        this.#conditions.raise('ScaleSetSessionConflict', `another process holds the session of scale set ${scaleSet.name} (409); retrying every ${Math.round(settings.conflictRetryMs / 1000)} s`);
+        this.#ctx.logger.warn({ ...this.#log() }, 'scale-set session held by another process (409); waiting');
+        await this.#pause(settings.conflictRetryMs);
+        return undefined;
+      }
+      this.#ctx.logger.error({ ...this.#log(), err }, 'opening the scale-set session failed');
+      await this.#backoff();
+      return undefined;
+    }
+  }
+
+  async #pollLoop(session: ScaleSetSession): Promise<void> {
+    const metrics = this.#ctx.metrics;
+    while (!this.#signal.aborted) {
+      let capacity = { advertised: 0, room: 0 };
+      try {
+        capacity = await readCapacity(this.#ctx.provision.kubernetes, this.#group.provisioner, this.#jobs);
+        capacity = { advertised: capacity.advertised, room: Math.max(0, capacity.room - this.#claimed.size) };
+      } catch (err) {
+        this.#ctx.logger.warn({ ...this.#log(), err }, 'reading admission capacity failed; advertising 0');
+      }
+      if (this.#available && capacity.room > 0) await this.#acquire(session, capacity.room);
+      const poll = new AbortController();
+      this.#poll = poll;
+      let result: ScaleSetPollResult;
+      try {
+        result = await session.getMessage({ maxCapacity: capacity.advertised, signal: AbortSignal.any([this.#signal, poll.signal]) });
+      } catch (err) {
+        if (this.#signal.aborted) return;
+        if (poll.signal.aborted) continue;
+        if (!(await this.#pollFailed(err))) return;
+        if (err instanceof BrokerClientError && (err.status === 404 || err.status === 410)) return;
+        continue;
+      } finally {
+        this.#poll = undefined;
+      }
+      this.#conditions.rateLimited(undefined);
+      this.#errorDelay = this.#deps.settings.errorBackoffMs;
+      if (result.kind === 'timeout') {
+        metrics.messagePollErrors.inc({ namespace: this.#labels().namespace, reason: 'timeout' });
+        continue;
+      }
+      if (result.kind === 'empty') {
+        this.#conditions.clear('ScaleSetStaleMessage');
+        this.#drain();
+        continue;
+      }
+      if (!(await this.#handle(session, result))) return;
+    }
+  }
+
+  /** Counts and logs a poll failure and waits; false when the tier stopped meanwhile. */
+  async #pollFailed(err: unknown): Promise<boolean> {
+    const e = asError(err);
+    const gone = e instanceof BrokerClientError && (e.status === 404 || e.status === 410);
+    if (gone) {
+      this.#ctx.logger.warn({ ...this.#log(), err: e }, 'scale-set session gone; re-creating it');
+      return true;
+    }
+    const reason = metricReason(e);
+    this.#ctx.metrics.messagePollErrors.inc({ namespace: this.#labels().namespace, reason: reason === 'rate_limited' || reason === 'timeout' ? reason : 'other' });
+    if (e instanceof BrokerClientError && e.kind === 'rate_limited') {
+      this.#conditions.rateLimited(`the scale-set queue answered 429: ${e.message}`);
+      return this.#pause(e.retryAfterMs ?? 60_000);
+    }
+    this.#ctx.logger.warn({ ...this.#log(), err: e }, 'scale-set poll failed');
+    return this.#backoff();
+  }
+
+  /** Stores a message's effect, acknowledges it, then acts on it. False when the tier stopped. */
+  async #handle(session: ScaleSetSession, result: Extract<ScaleSetPollResult, { kind: 'message' | 'malformed' }>): Promise<boolean> {
+    const { messageId } = result;
+    if (messageId <= this.#cursor) {
+      this.#conditions.raise('ScaleSetStaleMessage', `message ${messageId} was delivered again after the cursor passed it (cursor ${this.#cursor}); skipped`);
+      this.#ctx.logger.warn({ ...this.#log(), message_id: messageId, cursor: this.#cursor }, 'queue delivered a message the cursor already passed; skipping it');
+      await session.deleteMessage(messageId, this.#signal).catch((err: unknown) => this.#ctx.logger.warn({ ...this.#log(), err, message_id: messageId }, 'deleting a stale message failed'));
+      return true;
+    }
+    this.#conditions.clear('ScaleSetStaleMessage');
+    const ok = result.kind === 'message' && result.messageType === 'RunnerScaleSetJobMessages';
+    if (!ok) {
+      this.#ctx.metrics.messagePollErrors.inc({ namespace: this.#labels().namespace, reason: 'other' });
+      const err = result.kind === 'malformed' ? result.error : new Error(`unknown message type ${JSON.stringify(result.messageType)}`);
+      this.#ctx.logger.error({ ...this.#log(), message_id: messageId, message_type: result.messageType, err }, 'scale-set message does not parse; skipped');
+    }
+    const effect = effectOf(result.kind === 'message' && ok ? result.jobs : [], this.#jobs, this.#ctx.clock.now(), (name) => jobOfRunner(name, this.#jobs.keys()));
+    for (const type of effect.unknown) this.#ctx.logger.warn({ ...this.#log(), message_id: messageId, entry_type: type }, 'unknown scale-set job message entry; ignored');
+    if (!(await this.#write({ cursor: messageId, jobs: effect.changes }))) return false;
+    const settledMeanwhile = new Map<string, null>();
+    for (const [id, record] of effect.changes) {
+      // A pod that ended while the write was in flight keeps its podDone.
+      const merged = record && this.#jobs.get(id)?.podDone ? { ...record, podDone: true } : record;
+      if (merged && !(merged.phase === 'completed' && merged.podDone)) this.#jobs.set(id, merged);
+      else this.#jobs.delete(id);
+      if (merged && merged !== record && merged.phase === 'completed') settledMeanwhile.set(id, null);
+    }
+    if (settledMeanwhile.size > 0) await this.#write({ jobs: settledMeanwhile });
+    this.#cursor = messageId;
+    session.advanceCursor(messageId);
+    await session.deleteMessage(messageId, this.#signal).catch((err: unknown) => {
+      if (!this.#signal.aborted) this.#ctx.logger.warn({ ...this.#log(), err, message_id: messageId }, 'deleting a stored message failed; the cursor has passed it');
+    });
+    if (effect.available) this.#available = true;
+    for (const id of effect.assignedRequestIds) this.#claimed.delete(id);
+    for (const jobId of effect.assigned) {
+      this.#ctx.metrics.jobsAcquired.inc(this.#labels());
+      this.#start(jobId);
+    }
+    for (const [jobId, podJob] of effect.crossed) await this.#recordCrossedRunner(jobId, podJob);
+    return true;
+  }
+
+  /** The runner made for `podJob`'s pod took `jobId`: the pod's run annotations follow the job it runs. */
+  async #recordCrossedRunner(jobId: string, podJob: string): Promise<void> {
+    const record = this.#jobs.get(jobId);
+    const group = this.#group.provisioner;
+    const annotations: Record<string, string> = {};
+    if (record?.runId !== undefined) annotations[ANNOTATION_RUN_ID] = String(record.runId);
+    if (record?.repository !== undefined) annotations[ANNOTATION_REPOSITORY] = record.repository;
+    this.#ctx.logger.info({ ...this.#log(), job_id: jobId, pod_job_id: podJob }, 'a runner took another job of the scale set than the one its pod was made for');
+    if (Object.keys(annotations).length === 0) return;
+    await this.#ctx.provision.kubernetes.annotatePod(group.namespace, workerPodName(group.name, podJob), annotations).catch(() => undefined);
+  }
+
+  /** GHES: claims up to `room` available jobs through acquirejobs. */
+  async #acquire(session: ScaleSetSession, room: number): Promise<void> {
+    const namespace = this.#labels().namespace;
+    try {
+      const res = await this.#deps.admin.call('acquirableJobs', 'GET', `/_apis/runtime/runnerscalesets/${session.scaleSetId}/acquirablejobs`, undefined, [200, 204], this.#signal);
+      const value = res.status === 204 || res.text.trim() === '' ? [] : ((JSON.parse(res.text) as { value?: unknown }).value ?? []);
+      const ids = (Array.isArray(value) ? value : [])
+        .map((j) => (j as { runnerRequestId?: unknown }).runnerRequestId)
+        .filter((id): id is number => typeof id === 'number' && !this.#claimed.has(id));
+      const take = ids.slice(0, room);
+      this.#available = ids.length > take.length;
+      if (take.length === 0) return;
+      const won = await session.acquireJobs(take, this.#signal);
+      for (const id of won) this.#claimed.add(id);
+      const lost = take.length - won.length;
+      if (lost > 0) this.#ctx.metrics.jobAcquisitionErrors.inc({ namespace, reason: 'already_claimed' }, lost);
+    } catch (err) {
+      if (this.#signal.aborted) return;
+      const reason = metricReason(err);
+      this.#ctx.metrics.jobAcquisitionErrors.inc({ namespace, reason: reason === 'already_claimed' || reason === 'delivery_window_expired' || reason === 'version_too_old' ? reason : 'other' });
+      this.#ctx.logger.warn({ ...this.#log(), err }, 'acquiring available scale-set jobs failed');
+    }
+  }
+
+  /** Stores a change, retrying until it lands; false when the tier stopped first. */
+  async #write(change: ScaleSetStateChange): Promise<boolean> {
+    while (!this.#signal.aborted) {
+      try {
+        await this.#deps.store.write(change);
+        return true;
+      } catch (err) {
+        this.#ctx.logger.error({ ...this.#log(), err }, 'storing the scale-set state failed; the message stays unacknowledged');
+        if (!(await this.#backoff())) return false;
+      }
+    }
+    return false;
+  }
+
+  /** After the first empty poll: every message is handled, so replayed jobs are known as they are. */
+  #drain(): void {
+    if (this.#drained) return;
+    this.#drained = true;
+    for (const jobId of this.#deferred) this.#start(jobId);
+    this.#deferred = [];
+  }
+
+  #start(jobId: string): void {
+    const worker = runScaleSetJob(
+      {
+        context: this.#ctx,
+        admin: this.#deps.admin,
+        group: () => this.#group,
+        scaleSet: () => this.#scaleSet!,
+        record: (id) => this.#jobs.get(id),
+        records: () => this.#jobs.values(),
+        podDone: (id) => this.#podDone(id),
+        capacityChanged: () => this.#poll?.abort(),
+        signal: this.#signal,
+      },
+      jobId,
+    ).finally(() => this.#workers.delete(worker));
+    this.#workers.add(worker);
+  }
+
+  async #podDone(jobId: string): Promise<void> {
+    const record = this.#jobs.get(jobId);
+    if (!record) return;
+    const next: ScaleSetJobRecord = { ...record, podDone: true };
+    const settled = next.phase === 'completed';
+    if (!(await this.#write({ jobs: new Map([[jobId, settled ? null : next]]) }))) return;
+    // The record may have moved on while the write was in flight; only podDone is this call's to set.
+    const latest = this.#jobs.get(jobId) ?? record;
+    if (latest.phase === 'completed') {
+      this.#jobs.delete(jobId);
+      if (!settled) await this.#write({ jobs: new Map([[jobId, null]]) });
+    } else this.#jobs.set(jobId, { ...latest, podDone: true });
+  }
+}

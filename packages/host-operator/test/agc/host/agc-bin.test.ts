@@ -1,0 +1,72 @@
+// The real `agc` bin (run from source through tsx): exit 2 with one line on bad flags or env, help on
+// stdout, and exit 0 after SIGTERM once it ran.
+import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { eventually, startAgcEnv, type AgcEnv } from './agc-env.js';
+
+const bin = fileURLToPath(new URL('../../../src/agc.ts', import.meta.url));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv, whileRunning?: (pid: number) => Promise<void>): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', bin, ...args], { env: { PATH: process.env['PATH'], ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    if (whileRunning) whileRunning(child.pid!).catch((err: unknown) => {
+      child.kill('SIGKILL');
+      reject(err instanceof Error ? err : new Error(String(err)));
+    });
+  });
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+let env: AgcEnv;
+beforeAll(async () => {
+  env = await startAgcEnv();
+});
+afterAll(async () => {
+  await env.close();
+});
+
+it('exits 2 with one line naming the problem, and prints --help on stdout', async () => {
+  const bad = await run(['--bogus'], env.env());
+  expect(bad.code).toBe(2);
+  expect(bad.stderr.trim()).toMatch(/^agc: Unknown option '--bogus'/);
+  expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+  expect(bad.stdout).toBe('');
+  const noNamespace = await run(env.args(), { GITHUB_ORG_URL: 'https://github.com/acme' });
+  expect(noNamespace.code).toBe(2);
+  expect(noNamespace.stderr.trim()).toMatch(/^POD_NAMESPACE must be set/);
+  const help = await run(['--help'], {});
+  expect(help.code).toBe(0);
+  expect(help.stdout).toMatch(/^agc: /);
+}, 120_000);
+
+it('runs, becomes ready, and exits 0 on SIGTERM', async () => {
+  const health = await freePort();
+  const args = env.args().map((a, i, all) => (all[i - 1] === '--health-probe-bind-address' ? `127.0.0.1:${health}` : a));
+  const result = await run(args, env.env(), async (pid) => {
+    await eventually(async () => (await fetch(`http://127.0.0.1:${health}/readyz`)).status === 200, 'bin ready', 60_000);
+    process.kill(pid, 'SIGTERM');
+  });
+  expect(result.code).toBe(0);
+  expect(result.stdout.split('\n').filter(Boolean).every((l) => (JSON.parse(l) as { component?: string }).component === 'agc')).toBe(true);
+}, 120_000);
