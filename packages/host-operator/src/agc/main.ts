@@ -23,12 +23,14 @@ import { Informer } from '../runtime/informer.js';
 import type { KubeObject } from '../runtime/object.js';
 import { controllerRuntimeMetrics, workQueueMetrics } from '../runtime/runtime-metrics.js';
 import { startTracing } from '../tracing/tracing.js';
+import { createClassicListenerTier } from './classic/classic-tier.js';
 import { readAppCredentials } from './config/credentials.js';
 import { parseAgcConfig } from './config/flags.js';
 import { createGitHubAccess } from './config/github-access.js';
 import { createGitHubDispatcher } from './config/github-transport.js';
 import { RUNNER_GROUP_LABEL_INDEX, podToRunnerGroup, runnerGroupLabelIndexer } from './controller/pod-mapping.js';
 import { RUNNER_GROUP_RESOURCE, RunnerGroupReconciler, type RunnerGroupObject } from './controller/reconciler.js';
+import { createScaleSetListenerTier } from './scaleset/factory.js';
 import type { ListenerTierFactory } from './listener/group-listener.js';
 import { InFlightJobs } from './listener/in-flight-jobs.js';
 import { WORKER_POD_SELECTOR, createKubernetesPort } from './ports/kubernetes-port.js';
@@ -45,7 +47,11 @@ export const AGC_EVENT_CONTROLLER = 'runnergroup-controller';
 
 /** What a host embedding the AGC (or a test) may inject. */
 export interface AgcHostOptions {
-  /** Listener tiers by acquisition protocol; none when absent (every group reports TierUnavailable). */
+  /**
+   * Listener tiers by acquisition protocol, replacing the built-in ones (the classic tier and the scale-set
+   * tier, on this process's kubeconfig and `GITHUB_RUNNER_GROUP_ID`). A protocol without a tier leaves its
+   * groups Ready=False/TierUnavailable.
+   */
   readonly tiers?: Partial<Record<AcquisitionProtocol, ListenerTierFactory>>;
   /** Where log lines go; stdout when absent. */
   readonly logDestination?: DestinationStream | NodeJS.WritableStream;
@@ -55,6 +61,8 @@ export interface AgcHostOptions {
   readonly clock?: CoreClock;
   /** Overrides {@link INITIAL_TOKEN_TIMEOUT_MS}. */
   readonly initialTokenTimeoutMs?: number;
+  /** Pause between re-run attempts GitHub refused with "already running" (core's 30 s when absent). */
+  readonly rerunRetryIntervalMs?: number;
   /** Parallel reconciles (4 when absent). */
   readonly concurrency?: number;
 }
@@ -111,6 +119,7 @@ export async function startAgc(argv: readonly string[], env: NodeJS.ProcessEnv, 
     github: createWorkflowRunsPort({ rest: github.rest }),
     clock,
     budget: new InMemoryRerunBudgetStore(),
+    ...(options.rerunRetryIntervalMs !== undefined && { retryIntervalMs: options.rerunRetryIntervalMs }),
     metrics,
     logger: log,
   });
@@ -119,7 +128,10 @@ export async function startAgc(argv: readonly string[], env: NodeJS.ProcessEnv, 
     namespace: config.namespace,
     client: new CustomResourceClient<RunnerGroupObject>(kc, RUNNER_GROUP_RESOURCE),
     pods,
-    tiers: options.tiers ?? {},
+    tiers: options.tiers ?? {
+      Classic: createClassicListenerTier({ kubeConfig: kc, runnerGroupId: config.runnerGroupId }),
+      ScaleSet: createScaleSetListenerTier({ kubeConfig: kc, runnerGroupId: config.runnerGroupId, ownerName: env['HOSTNAME'] ?? hostname() }),
+    },
     github: github.access,
     kubernetes,
     provision,
