@@ -30,6 +30,8 @@ export interface SandboxOptions {
   readonly secondProtocol: 'ScaleSet' | 'Classic';
   /** With --exit-when-done: give up (and fail) after this many seconds. */
   readonly timeoutSeconds: number;
+  /** The workspace whose hosts run (default: the one this module lives in); not a flag. */
+  readonly root?: string;
 }
 
 export const sandboxUsage = `usage: ag-sandbox [options]

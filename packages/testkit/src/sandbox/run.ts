@@ -65,12 +65,13 @@ export class Sandbox {
   private releaseLock: () => void = () => undefined;
   private unsubscribe: () => void = () => undefined;
   private readonly proxyAddresses = new Map<string, string>();
-  private readonly root = workspaceRoot();
+  private readonly root: string;
   private closed = false;
   private readonly secondProtocol: 'ScaleSet' | 'Classic';
 
   constructor(readonly options: SandboxOptions) {
     this.secondProtocol = options.secondProtocol;
+    this.root = options.root ?? workspaceRoot();
     this.supervisor = new Supervisor(join(options.dir, 'logs'), (m) => this.event(m));
   }
 
