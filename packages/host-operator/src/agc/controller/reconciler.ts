@@ -218,7 +218,10 @@ export class RunnerGroupReconciler {
 
   /** Reaps due pods; returns ms until the next one is due. */
   async #reap(rg: RunnerGroupObject, group: ProvisionerGroup, state: GroupState): Promise<number | undefined> {
-    const plan = planReaping(this.#groupPods(group), { completedPodTtlMs: group.completedPodTtlMs, pendingPodDeadlineMs: group.pendingPodDeadlineMs }, this.o.clock.now());
+    const planned = planReaping(this.#groupPods(group), { completedPodTtlMs: group.completedPodTtlMs, pendingPodDeadlineMs: group.pendingPodDeadlineMs }, this.o.clock.now());
+    // A finished pod whose provision call still runs is that call's to clean up (with completedPodTTL 0 it
+    // deletes the pod itself); reaping it here too would delete and count it twice.
+    const plan = { ...planned, actions: planned.actions.filter((a) => a.reason !== 'completed_ttl' || !this.#provisioning(a.pod)) };
     if (plan.actions.length > 0) {
       await executeReaping(
         plan,
@@ -237,6 +240,12 @@ export class RunnerGroupReconciler {
     return plan.nextDueInMs;
   }
 
+  /** True while a listener of this AGC handles the pod's job (the classic tier keys it `plan:<id>`). */
+  #provisioning(pod: Pod): boolean {
+    const planId = jobRefOfPod(pod).planId;
+    return planId !== undefined && (this.o.inFlight.has(planId) || this.o.inFlight.has(`plan:${planId}`));
+  }
+
   /**
    * Disrupted pods created before this AGC started have no provision call to re-run their job: re-run it
    * here, once per pod, in the background (the rerunner waits `evictionRetryDelay` first).
@@ -249,7 +258,7 @@ export class RunnerGroupReconciler {
       const created = pod.metadata?.creationTimestamp === undefined ? NaN : new Date(pod.metadata.creationTimestamp).getTime();
       if (!(created < startedAt)) continue;
       const planId = jobRefOfPod(pod).planId;
-      if (planId !== undefined && this.o.inFlight.has(planId)) continue; // a listener adopted it
+      if (this.#provisioning(pod)) continue; // a listener adopted it
       const phase = pod.status?.phase;
       if (phase !== 'Succeeded' && phase !== 'Failed' && pod.metadata?.deletionTimestamp === undefined) continue;
       state.orphansHandled.add(uid);

@@ -1,7 +1,7 @@
 // Shared setup of the agc host tests: a testkit API server with the CRDs and a tenant namespace, the fake
 // GitHub with one App, the App files on disk, a kubeconfig file, and a clock the test can move forward.
 import { API_VERSION, RUNNER_GROUP_KIND, crdManifests, type Clock } from '@actions-gateway/core';
-import { startApiServer, startFakeGitHub, type ApiServer, type CreatedApp, type FakeGitHub, type KubeletOptions } from '@actions-gateway/testkit';
+import { startApiServer, startFakeGitHub, type ApiServer, type CreatedApp, type FakeGitHub, type FakeTimings, type KubeletOptions } from '@actions-gateway/testkit';
 import { CoreV1Api, CustomObjectsApi, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,7 +45,7 @@ export class SkippingClock implements Clock {
   }
 }
 
-export async function startAgcEnv(options: { kubelet?: KubeletOptions; namespace?: string } = {}): Promise<AgcEnv> {
+export async function startAgcEnv(options: { kubelet?: KubeletOptions; namespace?: string; fakeTimings?: Partial<FakeTimings> } = {}): Promise<AgcEnv> {
   const namespace = options.namespace ?? 'team-a';
   const server = await startApiServer({ kubelet: options.kubelet ?? { startDelayMs: 0 } });
   const objects = KubernetesObjectApi.makeApiClient(server.kubeConfig);
@@ -54,7 +54,7 @@ export async function startAgcEnv(options: { kubelet?: KubeletOptions; namespace
   }
   const core = server.kubeConfig.makeApiClient(CoreV1Api);
   await core.createNamespace({ body: { metadata: { name: namespace } } });
-  const github = await startFakeGitHub({ profile: 'fast', holdMs: 200 });
+  const github = await startFakeGitHub({ profile: 'fast', holdMs: 200, ...(options.fakeTimings && { timings: options.fakeTimings }) });
   const app = github.control.createApp({ org: 'acme' });
   github.control.addRepo('acme/app');
   const dir = mkdtempSync(join(tmpdir(), 'agc-'));

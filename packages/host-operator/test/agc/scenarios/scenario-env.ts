@@ -2,7 +2,7 @@
 // API server and the fake GitHub, worker pods run by the testkit stand-in runner in the kubelet's in-process
 // mode (the worker completes each job at GitHub with the job token, as the real runner does), and a
 // recorder of every metric sample the agc exposed across the suite (for the catalogue coverage test).
-import { standInContainers, type KubeletOptions } from '@actions-gateway/testkit';
+import { standInContainers, type FakeTimings, type KubeletOptions } from '@actions-gateway/testkit';
 import { createClassicListenerTier } from '../../../src/agc/classic/classic-tier.js';
 import type { ClassicTierTimings } from '../../../src/agc/classic/timings.js';
 import { startAgc, type AgcHostOptions, type AgcProcess } from '../../../src/agc/main.js';
@@ -35,8 +35,11 @@ export interface Scenario {
   close(): Promise<void>;
 }
 
-export async function startScenario(options: { kubelet?: KubeletOptions; timings?: Partial<ClassicTierTimings>; host?: AgcHostOptions } = {}): Promise<Scenario> {
-  const env = await startAgcEnv({ kubelet: options.kubelet ?? { startDelayMs: 0, inProcess: standInContainers({ run: { completeRetryDelayMs: 50 } }) } });
+export async function startScenario(options: { kubelet?: KubeletOptions; timings?: Partial<ClassicTierTimings>; host?: AgcHostOptions; fakeTimings?: Partial<FakeTimings> } = {}): Promise<Scenario> {
+  const env = await startAgcEnv({
+    kubelet: options.kubelet ?? { startDelayMs: 0, inProcess: standInContainers({ run: { completeRetryDelayMs: 50 } }) },
+    ...(options.fakeTimings && { fakeTimings: options.fakeTimings }),
+  });
   const started = await startAgc(env.args(), env.env(), {
     tiers: { Classic: createClassicListenerTier({ kubeConfig: env.server.kubeConfig, timings: { ...FAST_TIMINGS, ...options.timings } }) },
     logDestination: env.logStream,
