@@ -14,7 +14,7 @@ export { objectKey, splitKey } from './runtime/object.js';
 export type { KubeObject, ObjectMeta } from './runtime/object.js';
 export { Store } from './runtime/store.js';
 export type { IndexFunc } from './runtime/store.js';
-export { Informer } from './runtime/informer.js';
+export { Informer, WATCH_IDLE_TIMEOUT_MS } from './runtime/informer.js';
 export type { InformerHandlers, InformerOptions, InformerStats } from './runtime/informer.js';
 export { ItemExponentialRateLimiter, MaxOfRateLimiter, TokenBucketRateLimiter, defaultControllerRateLimiter } from './runtime/rate-limiter.js';
 export type { RateLimiter } from './runtime/rate-limiter.js';
@@ -78,7 +78,7 @@ export type { GatewayReconcilerOptions } from './gmc/reconciler.js';
 export { gmcFlagSpecs, parseGmcConfig } from './gmc/flags.js';
 export type { GmcConfig } from './gmc/flags.js';
 export { GMC_LEASE_NAME, GMC_VERSION, startGmc } from './gmc/main.js';
-export type { GmcProcess } from './gmc/main.js';
+export type { GmcProcess, GmcTuning } from './gmc/main.js';
 /** The AGC's implementations of core's ports (Kubernetes, classic job broker, workflow runs). */
 export { WORKER_POD_SELECTOR, createKubernetesPort } from './agc/ports/kubernetes-port.js';
 export type { ClosableKubernetesPort, KubernetesPortOptions } from './agc/ports/kubernetes-port.js';

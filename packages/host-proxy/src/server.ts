@@ -64,10 +64,17 @@ function bound(server: Server | HttpServer): BoundAddress {
   return { host: a.address, port: a.port };
 }
 
-function listen(server: Server | HttpServer, host: string, port: number): Promise<void> {
+/**
+ * Accept-queue length of the CONNECT port. Node's default (511) overflows when hundreds of clients reconnect at
+ * once (slowloris clients cut by the header timeout all come back together), and a dropped SYN costs a real
+ * client a 1 s retransmit; the kernel caps it at `net.core.somaxconn`.
+ */
+const CONNECT_BACKLOG = 4096;
+
+function listen(server: Server | HttpServer, host: string, port: number, backlog?: number): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ host, port }, () => {
+    server.listen({ host, port, ...(backlog !== undefined && { backlog }) }, () => {
       server.removeListener('error', reject);
       resolve();
     });
@@ -84,7 +91,8 @@ export async function startEgressProxy(config: EgressProxyConfig, deps: EgressPr
   const dial = deps.dialer ?? netDialer;
   const clock = deps.clock ?? systemClock;
   const tunnels = new Set<Tunnel>();
-  const pending = new Set<Socket>();
+  // Sockets still sending their request head, oldest first, each with the way to drop it (stops its timer).
+  const pending = new Map<Socket, () => void>();
   let reserved = 0;
   let ready = false;
   // Called whenever a reserved slot is released, so a drain learns when the last tunnel is gone.
@@ -203,16 +211,23 @@ export async function startEgressProxy(config: EgressProxyConfig, deps: EgressPr
       socket.destroy();
       return;
     }
-    // Connections still sending their head are bounded too (by the tunnel limit), so a slowloris flood costs
-    // at most that many sockets for one header timeout each.
+    // Connections still sending their head are bounded too (by the tunnel limit). At the bound the *oldest*
+    // one is dropped, not the newcomer: a real client sends its head in milliseconds, so it is never the
+    // oldest, and a slowloris flood cannot lock real clients out.
     if (pending.size >= limits.maxTunnels) {
-      logger.debug({ remote: socket.remoteAddress }, 'too many request heads in flight');
-      socket.destroy();
-      return;
+      const [oldest, evict] = pending.entries().next().value ?? [];
+      if (oldest && evict) {
+        // debug, not warn: under a flood this fires per connection, and the log must not amplify the attack.
+        logger.debug({ remote: oldest.remoteAddress, pending: pending.size }, 'too many request heads in flight; dropping the oldest');
+        evict();
+      }
     }
-    pending.add(socket);
     let buffered: Buffer | undefined;
     const headerTimer = clock.setTimer(() => refuseHead(socket, 408, 'request head not received in time'), limits.headerTimeoutMs);
+    pending.set(socket, () => {
+      finishHead();
+      refuseHead(socket, 408, 'request head not received in time (dropped for a newer connection)');
+    });
     const finishHead = (): void => {
       headerTimer.cancel();
       socket.removeListener('data', onData);
@@ -272,7 +287,7 @@ export async function startEgressProxy(config: EgressProxyConfig, deps: EgressPr
   }
   const healthServer = createHealthServer({ isReady: () => ready && !draining, registry: metrics.registry });
 
-  await listen(proxyServer, config.host, config.port);
+  await listen(proxyServer, config.host, config.port, CONNECT_BACKLOG);
   try {
     await listen(healthServer, config.healthHost, config.healthPort);
   } catch (err) {
@@ -288,7 +303,7 @@ export async function startEgressProxy(config: EgressProxyConfig, deps: EgressPr
       draining = true;
       logger.info({ tunnels: tunnels.size, graceMs }, 'draining');
       const closed = new Promise<void>((done) => proxyServer.close(() => done()));
-      for (const socket of pending) socket.destroy();
+      for (const socket of pending.keys()) socket.destroy();
       await new Promise<void>((done) => {
         if (reserved === 0) return done();
         const cut = clock.setTimer(() => {

@@ -7,6 +7,7 @@ import {
   GITHUB_IP,
   HANG,
   connectVia,
+  readResponseHead,
   readBytes,
   sendRaw,
   startTestProxy,
@@ -192,7 +193,7 @@ describe('limits', () => {
     for (const s of [b, c, d]) s.socket.destroy();
   });
 
-  it('bounds connections still sending their head by the tunnel limit', async () => {
+  it('bounds connections still sending their head by the tunnel limit, dropping the oldest so newcomers get in', async () => {
     const t = await proxy({ limits: { maxTunnels: 2 } });
     const open = async () => {
       const s = connect({ host: '127.0.0.1', port: t.proxy.address.port });
@@ -202,12 +203,17 @@ describe('limits', () => {
       return s;
     };
     // Accepts are handled in arrival order, so both slow heads are pending when the third arrives.
-    const slow = [await open(), await open()];
+    const oldest = await open();
+    const second = await open();
+    const oldestAnswer = readResponseHead(oldest);
     const third = await open();
-    third.resume();
-    await once(third, 'close');
-    expect(t.logs.some((l) => l.msg === 'too many request heads in flight')).toBe(true);
-    for (const s of slow) s.destroy();
+    expect((await oldestAnswer).status).toBe(408);
+    expect(t.logs.some((l) => l.msg === 'too many request heads in flight; dropping the oldest')).toBe(true);
+    // The newcomer finishes its head and gets its tunnel.
+    const tunnel = readResponseHead(third);
+    third.write('Host: github.com:443\r\n\r\n');
+    expect((await tunnel).status).toBe(200);
+    for (const s of [oldest, second, third]) s.destroy();
   });
 
   it('closes a tunnel idle for the idle timeout, and traffic either way resets it (injected clock)', async () => {

@@ -50,6 +50,7 @@ export interface MetricDefinition {
   readonly bucketRationale?: string;
 }
 
+/** Every metric the product emits: name, type, labels, label domains, buckets and help. The single source of truth. */
 export const metricCatalogue = [
   {
     key: 'activeSessions',

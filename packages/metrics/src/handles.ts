@@ -22,6 +22,7 @@ export type LabelsOf<E extends { labelNames: readonly string[] }> = {
 /** Arguments of a handle call: the labels first, unless the metric has none. */
 type Args<Lb, Rest extends unknown[]> = [keyof Lb] extends [never] ? Rest : [labels: Lb, ...Rest];
 
+/** A typed counter: `inc` takes exactly the metric's labels. */
 export interface CounterHandle<Lb> {
   readonly name: string;
   inc(...args: Args<Lb, [value?: number]>): void;
@@ -30,6 +31,7 @@ export interface CounterHandle<Lb> {
   readonly metric: Counter;
 }
 
+/** A typed gauge: `set`, `inc` and `dec` take exactly the metric's labels. */
 export interface GaugeHandle<Lb> {
   readonly name: string;
   set(...args: Args<Lb, [value: number]>): void;
@@ -39,6 +41,7 @@ export interface GaugeHandle<Lb> {
   readonly metric: Gauge;
 }
 
+/** A typed histogram: `observe` takes exactly the metric's labels and a value in seconds. */
 export interface HistogramHandle<Lb> {
   readonly name: string;
   observe(...args: Args<Lb, [seconds: number]>): void;

@@ -14,9 +14,12 @@ export type MetricsOf<C extends MetricsComponent> = {
   readonly [K in MetricKeyOf<C>]: HandleOf<Extract<CatalogueEntry, { key: K }>>;
 } & { readonly registry: Registry };
 
+/** The handles of the controllers (GMC and AGC). */
 export type ControllerMetrics = MetricsOf<'controller'>;
+/** The handles of the egress proxy. */
 export type ProxyMetrics = MetricsOf<'proxy'>;
 
+/** Options of {@link createMetrics}. */
 export interface CreateMetricsOptions {
   /** Where to register; a new registry when absent. Libraries never touch prom-client's global one. */
   readonly registry?: Registry;

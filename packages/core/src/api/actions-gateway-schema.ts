@@ -22,6 +22,7 @@ export const SAMPLER_ARG_PATTERN = '^(0(\\.[0-9]+)?|1(\\.0+)?|\\.[0-9]+)$';
 
 const gitHubAppRefSchema: SchemaNode = {
   type: 'object',
+  description: 'The GitHub App the AGC authenticates as: a Secret in the gateway namespace.',
   required: ['name'],
   properties: {
     name: str({
@@ -40,14 +41,29 @@ const gitHubAppRefSchema: SchemaNode = {
 
 const proxySchema: SchemaNode = {
   type: 'object',
+  description: "The tenant's egress proxy pool (a Deployment with an HPA): every GitHub-bound connection goes through it.",
   default: {},
   properties: {
-    minReplicas: int32({ minimum: 1, maximum: 100, default: D.proxy.minReplicas }),
-    maxReplicas: int32({ minimum: 1, maximum: 100, default: D.proxy.maxReplicas }),
-    targetCPUUtilizationPercentage: int32({ minimum: 1, maximum: 100, default: D.proxy.targetCPUUtilizationPercentage }),
-    resources: resourcesSchema,
-    noProxyCIDRs: { type: 'array', maxItems: 64, items: str({ minLength: 1, maxLength: 64 }) },
-    managedNetworkPolicy: { type: 'boolean', default: D.proxy.managedNetworkPolicy },
+    minReplicas: int32({ minimum: 1, maximum: 100, default: D.proxy.minReplicas, description: 'HPA floor of the proxy pool.' }),
+    maxReplicas: int32({ minimum: 1, maximum: 100, default: D.proxy.maxReplicas, description: 'HPA ceiling of the proxy pool.' }),
+    targetCPUUtilizationPercentage: int32({
+      minimum: 1,
+      maximum: 100,
+      default: D.proxy.targetCPUUtilizationPercentage,
+      description: 'HPA CPU target, in percent of the proxy container request.',
+    }),
+    resources: { ...resourcesSchema, description: 'Proxy container resources, merged per key over the defaults.' },
+    noProxyCIDRs: {
+      type: 'array',
+      description: "Destinations the AGC reaches directly, not through the proxy (added to the AGC's NO_PROXY).",
+      maxItems: 64,
+      items: str({ minLength: 1, maxLength: 64 }),
+    },
+    managedNetworkPolicy: {
+      type: 'boolean',
+      default: D.proxy.managedNetworkPolicy,
+      description: "Whether the GMC keeps the proxy's egress NetworkPolicy pinned to GitHub's published IP ranges.",
+    },
   },
   'x-kubernetes-validations': [
     {
@@ -59,11 +75,17 @@ const proxySchema: SchemaNode = {
 
 const tracingSchema: SchemaNode = {
   type: 'object',
+  description: "OpenTelemetry tracing of the AGC, rendered into the standard OTEL_* env of the AGC Deployment.",
   properties: {
     endpoint: str({ maxLength: 2048, description: 'OTLP collector address; setting it enables tracing.' }),
-    insecure: { type: 'boolean' },
-    sampler: str({ enum: TRACING_SAMPLERS }),
-    samplerArg: str({ maxLength: 32, pattern: SAMPLER_ARG_PATTERN, 'x-ag-pattern-message': 'must be a number between 0 and 1' }),
+    insecure: { type: 'boolean', description: 'Plaintext to the collector (OTEL_EXPORTER_OTLP_TRACES_INSECURE); TLS when false or unset.' },
+    sampler: str({ enum: TRACING_SAMPLERS, description: 'OTEL_TRACES_SAMPLER.' }),
+    samplerArg: str({
+      maxLength: 32,
+      pattern: SAMPLER_ARG_PATTERN,
+      'x-ag-pattern-message': 'must be a number between 0 and 1',
+      description: 'OTEL_TRACES_SAMPLER_ARG: the ratio for the ratio-based samplers.',
+    }),
     resourceAttributes: stringMap(32, 'Added to OTEL_RESOURCE_ATTRIBUTES, sorted by key.'),
   },
 };
@@ -84,18 +106,25 @@ export const actionsGatewaySpecSchema: SchemaNode = {
     proxy: proxySchema,
     runnerGroups: {
       type: 'array',
+      description: 'The RunnerGroups the GMC creates in this namespace, one per entry, named <gateway>-<name>.',
       maxItems: MAX_RUNNER_GROUPS,
       items: runnerGroupTemplateSchema,
       'x-kubernetes-list-type': 'map',
       'x-kubernetes-list-map-keys': ['name'],
     },
-    securityProfile: str({ enum: ['privileged', 'baseline', 'restricted'], default: D.securityProfile }),
+    securityProfile: str({
+      enum: ['privileged', 'baseline', 'restricted'],
+      default: D.securityProfile,
+      description: 'Pod Security Admission level stamped on the namespace; it may not be lowered without the allow-profile-downgrade annotation.',
+    }),
     tracing: tracingSchema,
   },
 };
 
 /** `ActionsGateway.status`. */
-export const actionsGatewayStatusSchema: SchemaNode = statusSchema({ proxyReadyReplicas: int32({ minimum: 0 }) });
+export const actionsGatewayStatusSchema: SchemaNode = statusSchema({
+  proxyReadyReplicas: int32({ minimum: 0, description: 'Ready replicas of the egress proxy pool.' }),
+});
 
 /** The whole ActionsGateway object schema (the CRD's openAPIV3Schema). */
 export const actionsGatewaySchema: SchemaNode = resourceSchema(

@@ -20,6 +20,7 @@ const priorityTierSchema: SchemaNode = {
       maxLength: 253,
       pattern: DNS_SUBDOMAIN_PATTERN,
       'x-ag-pattern-message': 'must be a DNS subdomain (a PriorityClass name)',
+      description: 'PriorityClass of worker pods created while this tier applies.',
     }),
     threshold: int32({ minimum: 1, description: 'Cumulative count of active worker pods up to which this tier applies.' }),
   },
@@ -60,9 +61,19 @@ export const runnerGroupSpecProperties: Readonly<Record<string, SchemaNode>> = {
   },
   podTemplate: podTemplateSchema,
   workerImage: str({ maxLength: 1024, description: 'Image of the prepended runner container when the template has none.' }),
-  maxEvictionRetries: int32({ minimum: 0, maximum: 10, default: D.maxEvictionRetries }),
+  maxEvictionRetries: int32({
+    minimum: 0,
+    maximum: 10,
+    default: D.maxEvictionRetries,
+    description: 'Re-runs per workflow run after its worker pod was evicted, preempted or drained.',
+  }),
   evictionRetryDelay: duration({ minMs: SECOND, default: D.evictionRetryDelay, description: 'Wait before re-running an evicted job.' }),
-  maxQuotaRetries: int32({ minimum: 0, maximum: 20, default: D.maxQuotaRetries }),
+  maxQuotaRetries: int32({
+    minimum: 0,
+    maximum: 20,
+    default: D.maxQuotaRetries,
+    description: 'Extra pod-create attempts after a ResourceQuota refusal (quotaRetryDelay apart); other refusals fail at once.',
+  }),
   quotaRetryDelay: duration({ minMs: SECOND, default: D.quotaRetryDelay, description: 'Delay between pod-create attempts after a quota refusal.' }),
   completedPodTTL: duration({ minMs: 0, default: D.completedPodTTL, description: 'Retention of terminal worker pods.' }),
   pendingPodDeadline: duration({ minMs: SECOND, default: D.pendingPodDeadline, description: 'Pending worker pods older than this are reaped.' }),
@@ -105,7 +116,9 @@ export const runnerGroupTemplateSchema: SchemaNode = {
 };
 
 /** `RunnerGroup.status`. */
-export const runnerGroupStatusSchema: SchemaNode = statusSchema({ activeSessions: int32({ minimum: 0 }) });
+export const runnerGroupStatusSchema: SchemaNode = statusSchema({
+  activeSessions: int32({ minimum: 0, description: 'Open listener sessions of this group.' }),
+});
 
 /** The whole RunnerGroup object schema (the CRD's openAPIV3Schema). */
 export const runnerGroupSchema: SchemaNode = resourceSchema(

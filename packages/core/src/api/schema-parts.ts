@@ -83,6 +83,7 @@ export const conditionSchema: SchemaNode = {
 /** `status.conditions`: a list map keyed by type. */
 export const conditionsSchema: SchemaNode = {
   type: 'array',
+  description: 'Current state, one condition per type (metav1.Condition).',
   maxItems: 16,
   items: conditionSchema,
   'x-kubernetes-list-type': 'map',
@@ -96,7 +97,12 @@ export function statusSchema(fields: Record<string, SchemaNode>): SchemaNode {
     properties: {
       conditions: conditionsSchema,
       ...fields,
-      observedGeneration: { type: 'integer', format: 'int64', minimum: 0 },
+      observedGeneration: {
+        type: 'integer',
+        format: 'int64',
+        minimum: 0,
+        description: 'The metadata.generation this status was computed from.',
+      },
     },
   };
 }

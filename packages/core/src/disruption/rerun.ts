@@ -4,8 +4,9 @@ import type { Logger } from '../ports/logger.js';
 import type { GroupLabels, ProvisionerMetrics } from '../ports/metrics.js';
 import type { RerunBudgetStore } from './budget.js';
 
-/** How long GitHub's "already running" refusal is retried, and how often. */
+/** How long GitHub's "already running" refusal is retried. */
 export const RERUN_WINDOW_MS = 15 * 60_000;
+/** How often a refused re-run is retried within {@link RERUN_WINDOW_MS}. */
 export const RERUN_RETRY_INTERVAL_MS = 30_000;
 
 /** One disrupted job's re-run request. */

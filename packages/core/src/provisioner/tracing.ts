@@ -1,10 +1,15 @@
 import { context, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
 
-/** Span names of the job-to-pod path, as the observability reference spells them. */
+// Span names of the job-to-pod path, as the observability reference spells them.
+/** The root span: one per acquired job. */
 export const PROVISION_SPAN = 'Provisioner.provision';
+/** Child span: writing the job's payload Secret. */
 export const STAGE_JOB_SECRET_SPAN = 'stageJobSecret';
+/** Child span: counting active worker pods for the ceiling and priority tier. */
 export const COUNT_ACTIVE_PODS_SPAN = 'countActivePods';
+/** Child span: creating the worker pod (quota retries included). */
 export const CREATE_POD_SPAN = 'createPod';
+/** Child span: waiting for the worker pod's terminal phase; usually the long pole. */
 export const WAIT_FOR_COMPLETION_SPAN = 'waitForCompletion';
 
 /** Attribute keys of the `Provisioner.provision` span, as the observability reference spells them. */

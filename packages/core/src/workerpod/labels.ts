@@ -6,6 +6,7 @@ import { Labels } from '../naming/names.js';
 export const LABEL_RUN_ID = 'actions-gateway/run-id';
 /** The raw plan id (the label holds its bounded form). */
 export const ANNOTATION_PLAN_ID = 'actions-gateway/plan-id';
+/** The run id as an annotation: where {@link jobRefOfPod} reads it back (the label is for selectors). */
 export const ANNOTATION_RUN_ID = 'actions-gateway/run-id';
 /** `owner/repo` of the run. */
 export const ANNOTATION_REPOSITORY = 'actions-gateway/repository';

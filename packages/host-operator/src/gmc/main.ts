@@ -12,7 +12,7 @@ import type { RunningServer } from '../http/serve.js';
 import { createLogger } from '../logging/logger.js';
 import { Controller } from '../runtime/controller.js';
 import { EventRecorder } from '../runtime/events.js';
-import { Informer } from '../runtime/informer.js';
+import { Informer, type InformerOptions } from '../runtime/informer.js';
 import { LeaderElector, leaderIdentity } from '../runtime/leader-election.js';
 import { objectKey, type KubeObject } from '../runtime/object.js';
 import { startTracing } from '../tracing/tracing.js';
@@ -43,8 +43,14 @@ export interface GmcProcess {
 
 type Gateway = ActionsGateway & KubeObject;
 
+/** Timing overrides for embedding and fault-injection tests; production runs with the defaults. */
+export interface GmcTuning {
+  /** Applied to every informer of the gmc (watch silence bound, periodic re-list). */
+  readonly informer?: Pick<InformerOptions<KubeObject>, 'idleTimeoutMs' | 'relistPeriodMs'>;
+}
+
 /** Starts the gmc; throws a one-line error for bad flags or env (the bin prints it and exits 2). */
-export async function startGmc(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<GmcProcess | { help: string }> {
+export async function startGmc(argv: readonly string[], env: NodeJS.ProcessEnv, tuning: GmcTuning = {}): Promise<GmcProcess | { help: string }> {
   const config = parseGmcConfig(argv, env);
   if ('help' in config) return config;
   const log = createLogger({ component: 'gmc', ...config.log });
@@ -59,6 +65,7 @@ export async function startGmc(argv: readonly string[], env: NodeJS.ProcessEnv):
     kubeConfig: kc,
     path: '/apis/actions-gateway.github.com/v1alpha1/actionsgateways',
     name: 'actionsgateways',
+    ...tuning.informer,
     logger: log,
     indexers: { appSecret: (ag) => [`${ag.metadata?.namespace ?? ''}/${ag.spec?.gitHubAppRef?.name ?? ''}`] },
   });
@@ -67,6 +74,7 @@ export async function startGmc(argv: readonly string[], env: NodeJS.ProcessEnv):
     kubeConfig: kc,
     path: '/api/v1/secrets',
     name: 'secrets',
+    ...tuning.informer,
     logger: log,
     transform: (s) => ({ apiVersion: s.apiVersion, kind: s.kind, metadata: { name: s.metadata?.name, namespace: s.metadata?.namespace, resourceVersion: s.metadata?.resourceVersion } }),
   });
@@ -75,6 +83,7 @@ export async function startGmc(argv: readonly string[], env: NodeJS.ProcessEnv):
     path: '/apis/apps/v1/deployments',
     labelSelector: 'app.kubernetes.io/managed-by=actions-gateway-gmc',
     name: 'deployments',
+    ...tuning.informer,
     logger: log,
   });
   const events = new EventRecorder({ kubeConfig: kc, controller: 'actionsgateway-controller', instance: identity, logger: log });

@@ -33,7 +33,10 @@ export interface InformerOptions<T extends KubeObject> {
   readonly name?: string;
   /** Server-side watch timeout; 300 s when absent. */
   readonly watchTimeoutSeconds?: number;
-  /** Re-list when the watch is silent this long; `watchTimeoutSeconds` + 30 s when absent. */
+  /**
+   * Re-list when the watch is silent this long. When absent: {@link WATCH_IDLE_TIMEOUT_MS}, or
+   * `watchTimeoutSeconds` + 30 s if that is shorter.
+   */
   readonly idleTimeoutMs?: number;
   /** Re-list at least this often; 10 min when absent. */
   readonly relistPeriodMs?: number;
@@ -63,6 +66,13 @@ interface ListResult<T> {
 }
 
 type WatchOutcome = { kind: 'ended' } | { kind: 'error'; err: KubeError } | { kind: 'idle' } | { kind: 'relist' } | { kind: 'stopped' };
+
+/**
+ * Default silence bound of a watch. The informer asks for bookmarks, and the API server's watch cache sends
+ * one at least every minute on a healthy stream, so 90 s of silence means a hung stream; waiting for the
+ * server-side timeout instead (minutes) is how watches "die while reporting healthy".
+ */
+export const WATCH_IDLE_TIMEOUT_MS = 90_000;
 
 /** A list-watch informer with a local cache. */
 export class Informer<T extends KubeObject> {
@@ -145,7 +155,7 @@ export class Informer<T extends KubeObject> {
   }
 
   private get idleTimeoutMs(): number {
-    return this.options.idleTimeoutMs ?? this.watchTimeoutSeconds * 1000 + 30_000;
+    return this.options.idleTimeoutMs ?? Math.min(WATCH_IDLE_TIMEOUT_MS, this.watchTimeoutSeconds * 1000 + 30_000);
   }
 
   private get relistPeriodMs(): number {

@@ -6,7 +6,7 @@ import { buildTeardownPlan } from '@actions-gateway/core';
 import { createMetrics } from '@actions-gateway/metrics';
 import { AppsV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubernetesObject } from '@kubernetes/client-node';
 import { ObjectWriter, applyCidrsToGateways, silentLogger, startGmc, type GmcProcess } from '../../src/index.js';
-import { gmcArgs, gmcProcessEnv, sampleGateway, startGmcEnv, tenant, type GmcEnv } from '../support/gmc-env.js';
+import { gmcArgs, gmcProcessEnv, sampleGateway, startGmcEnv, tenant, tenantInventory as inventory, type GmcEnv } from '../support/gmc-env.js';
 import { waitFor } from '../support/scripted-watch-server.js';
 
 let env: GmcEnv;
@@ -36,23 +36,6 @@ async function waitUntil(check: () => boolean, what: string, ms = 20_000): Promi
   await waitFor(check, ms, what);
 }
 
-const inventory: [string, string, string][] = [
-  ['v1', 'ServiceAccount', 'actions-gateway-controller'],
-  ['v1', 'ServiceAccount', 'actions-gateway-worker'],
-  ['rbac.authorization.k8s.io/v1', 'RoleBinding', 'actions-gateway-controller'],
-  ['v1', 'Secret', 'actions-gateway-proxy-tls'],
-  ['v1', 'Secret', 'actions-gateway-metrics-tls'],
-  ['v1', 'Secret', 'actions-gateway-metrics-client'],
-  ['apps/v1', 'Deployment', 'actions-gateway-proxy'],
-  ['v1', 'Service', 'actions-gateway-proxy'],
-  ['networking.k8s.io/v1', 'NetworkPolicy', 'actions-gateway-proxy'],
-  ['networking.k8s.io/v1', 'NetworkPolicy', 'actions-gateway-workload'],
-  ['networking.k8s.io/v1', 'NetworkPolicy', 'actions-gateway-controller'],
-  ['policy/v1', 'PodDisruptionBudget', 'actions-gateway-proxy'],
-  ['autoscaling/v2', 'HorizontalPodAutoscaler', 'actions-gateway-proxy'],
-  ['apps/v1', 'Deployment', 'actions-gateway-controller'],
-  ['v1', 'Service', 'actions-gateway-controller'],
-];
 
 describe('gmc', () => {
   it('provisions every object of gag-system §3.3 and goes Ready=True once the Deployments are ready', async () => {

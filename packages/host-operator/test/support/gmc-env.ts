@@ -75,3 +75,22 @@ export function gmcArgs(env: GmcEnv, extra: string[] = []): string[] {
 }
 
 export const gmcProcessEnv = { AGC_IMAGE: 'ghcr.io/actions-gateway/agc:test', PROXY_IMAGE: 'ghcr.io/actions-gateway/proxy:test', POD_NAMESPACE: 'gmc-system' };
+
+/** Every object the GMC creates in a tenant namespace (gag-system §3.3): apiVersion, kind, name. */
+export const tenantInventory: readonly (readonly [string, string, string])[] = [
+  ['v1', 'ServiceAccount', 'actions-gateway-controller'],
+  ['v1', 'ServiceAccount', 'actions-gateway-worker'],
+  ['rbac.authorization.k8s.io/v1', 'RoleBinding', 'actions-gateway-controller'],
+  ['v1', 'Secret', 'actions-gateway-proxy-tls'],
+  ['v1', 'Secret', 'actions-gateway-metrics-tls'],
+  ['v1', 'Secret', 'actions-gateway-metrics-client'],
+  ['apps/v1', 'Deployment', 'actions-gateway-proxy'],
+  ['v1', 'Service', 'actions-gateway-proxy'],
+  ['networking.k8s.io/v1', 'NetworkPolicy', 'actions-gateway-proxy'],
+  ['networking.k8s.io/v1', 'NetworkPolicy', 'actions-gateway-workload'],
+  ['networking.k8s.io/v1', 'NetworkPolicy', 'actions-gateway-controller'],
+  ['policy/v1', 'PodDisruptionBudget', 'actions-gateway-proxy'],
+  ['autoscaling/v2', 'HorizontalPodAutoscaler', 'actions-gateway-proxy'],
+  ['apps/v1', 'Deployment', 'actions-gateway-controller'],
+  ['v1', 'Service', 'actions-gateway-controller'],
+];

@@ -43,6 +43,7 @@ export interface Refused {
   readonly detail: string;
 }
 
+/** The outcome of {@link decideDestination}: a pinned address to dial, or a refusal with its HTTP status. */
 export type Decision = Pinned | Refused;
 
 const refuse = (reason: string, detail: string, status: 403 | 502 = 403): Refused => ({ ok: false, status, reason, detail });

@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 const main = join(root, 'packages', 'host-proxy', 'src', 'main.ts');
-const tsx = join(root, 'node_modules', '.bin', 'tsx');
+// `node --import tsx` runs the bin in this one process: the tsx CLI would put a second node process under it, so a
+// SIGKILL would hit the wrapper and leave the proxy running.
+const nodeArgs = ['--import', 'tsx', '--conditions=source', main];
 
 export interface Child {
   process: ChildProcess;
@@ -20,7 +22,7 @@ export interface Child {
 
 /** Spawns the bin with `args`; resolves once it printed its first stdout line (or rejects if it exits first). */
 export function spawnProxy(args: readonly string[]): Promise<Child> {
-  const child = spawn(tsx, ['--conditions=source', main, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: Record<string, unknown>[] = [];
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
@@ -50,7 +52,7 @@ export function spawnProxy(args: readonly string[]): Promise<Child> {
 
 /** Runs the bin to completion (for flag errors); resolves with its exit code and output. */
 export function runProxy(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(tsx, ['--conditions=source', main, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
