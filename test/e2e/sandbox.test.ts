@@ -25,10 +25,22 @@ interface State {
 
 const dir = mkdtempSync(join(tmpdir(), 'ag-sandbox-e2e-'));
 const children: ChildProcess[] = [];
-afterAll(() => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+afterAll(async () => {
+  // A failed run: SIGTERM lets the sandbox stop its children by PID; the group SIGKILL after 15 s is the backstop.
+  for (const c of children) {
+    if (c.exitCode !== null || c.signalCode !== null || c.pid === undefined) continue;
+    c.kill('SIGTERM');
+    const gone = await Promise.race([new Promise((r) => c.once('exit', () => r(true))), new Promise((r) => setTimeout(() => r(false), 15_000))]);
+    if (!gone) {
+      try {
+        process.kill(-c.pid, 'SIGKILL');
+      } catch {
+        c.kill('SIGKILL');
+      }
+    }
+  }
   rmSync(dir, { recursive: true, force: true });
-});
+}, 40_000);
 
 function state(): State | undefined {
   try {
@@ -86,15 +98,15 @@ describe('ag-sandbox end to end', () => {
     const tsx = createRequire(join(root, 'package.json')).resolve('tsx');
     const sandbox = spawn(process.execPath, [
       '--import', tsx, '--conditions=source', join(root, 'packages/testkit/src/sandbox.ts'),
-      '--source', '--jobs', String(JOBS), '--job-duration', '10000', '--exit-when-done', '--plain', '--timeout', '85', '--dir', join(dir, 'sandbox'),
-    ], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+      '--source', '--jobs', String(JOBS), '--job-duration', '20000', '--exit-when-done', '--plain', '--timeout', '150', '--dir', join(dir, 'sandbox'),
+    ], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     children.push(sandbox);
     let out = '';
     sandbox.stdout.on('data', (b: Buffer) => (out += b.toString()));
     sandbox.stderr.on('data', (b: Buffer) => (out += b.toString()));
     const exited = new Promise<number | null>((resolve) => sandbox.once('exit', (code) => resolve(code)));
 
-    const started = await until('the sandbox to queue its jobs', 60_000, () => {
+    const started = await until('the sandbox to queue its jobs', 120_000, () => {
       const s = state();
       return s && s.jobs.length === JOBS && s.endpoints.some((e) => e.name === 'agc-1') ? s : undefined;
     });
@@ -115,6 +127,12 @@ describe('ag-sandbox end to end', () => {
     const rules = (await (await fetch(`${prometheus.url}/api/v1/rules`)).json()) as { data: { groups: { rules: { name: string; health: string }[] }[] } };
     for (const r of rules.data.groups.flatMap((g) => g.rules)) expect(r.health, r.name).toBe('ok');
 
+    // SIGKILL the agc mid-run: the sandbox restarts it, and no job is lost or concluded twice.
+    const first = state()!.children['agc-1']!;
+    expect(state()!.allConcluded).toBe(false);
+    process.kill(first, 'SIGKILL');
+
+
     // kubectl against the sandbox's kubeconfig.
     const kubectl = promisify(execFile);
     const { stdout } = await kubectl('/usr/bin/kubectl', ['--kubeconfig', started.kubeconfig, 'get', 'ag,rg,pods', '-A'], { encoding: 'utf8' });
@@ -123,15 +141,10 @@ describe('ag-sandbox end to end', () => {
     expect(stdout).toMatch(/runnergroup\.actions-gateway\.github\.com\/gw-scaleset-1\s+ScaleSet\s+\d+\s+\d+\s+True/);
     expect(stdout).toMatch(/pod\/runner-gw-classic-\S+\s+\d\/1\s+(Running|Completed)/);
 
-    // SIGKILL the agc mid-run: the sandbox restarts it, and no job is lost or concluded twice.
-    const first = state()!.children['agc-1']!;
-    expect(state()!.allConcluded).toBe(false);
-    process.kill(first, 'SIGKILL');
-    await until('a restarted agc', 20_000, () => {
+    await until('a restarted agc', 30_000, () => {
       const pid = state()?.children['agc-1'];
       return pid !== undefined && pid !== first;
     });
-
     expect(await exited, out).toBe(0);
     const final = state()!;
     expect(final.jobs).toHaveLength(JOBS);
@@ -142,5 +155,5 @@ describe('ag-sandbox end to end', () => {
     // Every child was stopped by its PID.
     for (const [name, pid] of Object.entries(final.children)) if (pid !== undefined) expect(alive(pid), name).toBe(false);
     prometheus.process.kill('SIGTERM');
-  }, 150_000);
+  }, 240_000);
 });
