@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { freePort } from '../../packages/testkit/src/sandbox/ports.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const JOBS = 8;
@@ -70,7 +71,7 @@ const alive = (pid: number): boolean => {
 };
 
 async function startPrometheus(targets: string[]): Promise<{ url: string; process: ChildProcess }> {
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const port = await freePort();
   const rules = parse(readFileSync(join(root, 'deploy', 'monitoring', 'recording-rules.yaml'), 'utf8')) as { groups: { interval?: string }[] };
   for (const g of rules.groups) g.interval = '1s'; // the shipped 30 s, shortened so a short run sees evaluations
   writeFileSync(join(dir, 'rules.yaml'), stringify(rules));
@@ -82,7 +83,7 @@ async function startPrometheus(targets: string[]): Promise<{ url: string; proces
   const p = spawn('/usr/bin/prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
   children.push(p);
   const url = `http://127.0.0.1:${port}`;
-  await until('Prometheus ready', 20_000, async () => (await fetch(`${url}/-/ready`).catch(() => undefined))?.ok);
+  await until('Prometheus ready', 60_000, async () => (await fetch(`${url}/-/ready`).catch(() => undefined))?.ok);
   return { url, process: p };
 }
 
