@@ -172,6 +172,11 @@ export class Sandbox {
       await this.startProxy(t, base, { cert: proxyCert, key: proxyKey });
       await this.startAgc(t, base, { appDir, proxyCa, githubCa, kubeconfig }, signal);
     }
+    this.writeState();
+    if (o.queueAfterSeconds > 0) {
+      this.event(`queueing jobs in ${o.queueAfterSeconds}s (--queue-after)`);
+      await new Promise((r) => setTimeout(r, o.queueAfterSeconds * 1000));
+    }
     await this.queueJobs(signal);
     this.writeState();
   }
