@@ -1,18 +1,32 @@
-// `pnpm start` runs the sandbox: the whole system on this machine. Until the sandbox lands it says so.
+// `pnpm start` runs the sandbox: the whole system on this machine (`pnpm start -- --help` for its flags).
+// On a fresh clone nothing is built yet: build the workspace first (`pnpm build`), then run the built sandbox.
 import { existsSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 
-const sandbox = new URL('../packages/testkit/dist/sandbox.js', import.meta.url);
-if (!existsSync(sandbox)) {
-  console.error(
-    [
-      'The sandbox is not built yet.',
-      'When it is, `pnpm start` will start an embedded Kubernetes API server and a fake GitHub, apply the CRDs,',
-      'run the real gmc, agc and egress-proxy processes, run worker pods as local processes, queue jobs and',
-      'show their progress. Until then, `pnpm test` runs every test.',
-    ].join('\n'),
-  );
-  process.exit(1);
+const root = new URL('..', import.meta.url);
+const needed = [
+  'packages/testkit/dist/sandbox.js',
+  'packages/testkit/dist/stand-in-runner.js',
+  'packages/host-operator/dist/gmc.js',
+  'packages/host-operator/dist/agc.js',
+  'packages/host-proxy/dist/main.js',
+  'packages/host-worker/dist/main.js',
+];
+const missing = () => needed.filter((f) => !existsSync(new URL(f, root)));
+
+if (missing().length > 0) {
+  console.error(`ag-sandbox: building the workspace first (pnpm build; missing ${missing()[0]}${missing().length > 1 ? ` and ${missing().length - 1} more` : ''})…`);
+  const pnpm = process.env.npm_execpath;
+  const build = pnpm
+    ? spawnSync(process.execPath, [pnpm, 'run', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] })
+    : spawnSync('pnpm', ['run', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (build.status !== 0 || missing().length > 0) {
+    console.error(`ag-sandbox: the build failed (${missing()[0] ?? 'see above'} missing): fix the error above and run \`pnpm build\`, or run from source with \`pnpm start -- --source\``);
+    process.exit(1);
+  }
 }
-const result = spawnSync(process.execPath, [sandbox.pathname, ...process.argv.slice(2)], { stdio: 'inherit' });
-process.exit(result.status ?? 1);
+const sandbox = spawn(process.execPath, [new URL('packages/testkit/dist/sandbox.js', root).pathname, ...process.argv.slice(2)], { stdio: 'inherit' });
+// Ctrl-C reaches the sandbox too (same process group); wait for it to stop its children instead of dying first.
+process.on('SIGINT', () => undefined);
+process.on('SIGTERM', () => sandbox.kill('SIGTERM'));
+sandbox.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

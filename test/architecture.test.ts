@@ -12,8 +12,7 @@ const allowedWorkspaceImports: Record<string, readonly string[]> = {
   core: [],
   metrics: [],
   'broker-client': [],
-  // The stand-in runner is a runner: it speaks the protocol with the product's client (the fakes never do).
-  testkit: ['@actions-gateway/core', '@actions-gateway/broker-client'],
+  testkit: ['@actions-gateway/core'],
   'host-operator': ['@actions-gateway/core', '@actions-gateway/metrics', '@actions-gateway/broker-client'],
   'host-proxy': ['@actions-gateway/metrics'],
   'host-worker': ['@actions-gateway/core'],

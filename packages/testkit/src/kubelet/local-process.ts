@@ -103,7 +103,8 @@ export class LocalProcessRunner {
       mkdirSync(dir, { recursive: true });
       const mountPaths = this.materialise(pod, c, dir);
       const env = this.env(pod, c, dir, mountPaths);
-      const child = spawn(argv[0]!, argv.slice(1), { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      // Its own process group, like a container's PID namespace: SIGKILL reaches every process it started.
+      const child = spawn(argv[0]!, argv.slice(1), { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
       child.stdout.on('data', (b: Buffer) => output.push(b.toString()));
       child.stderr.on('data', (b: Buffer) => output.push(b.toString()));
       this.running.set(k, { child, dir, output });
@@ -113,6 +114,7 @@ export class LocalProcessRunner {
         onExit(127, null);
       });
       child.on('exit', (code, signal) => {
+        killGroup(child, 'SIGKILL'); // the container ends with its first process
         if (!this.running.has(k)) return;
         this.running.delete(k);
         onExit(code, signal);
@@ -123,8 +125,10 @@ export class LocalProcessRunner {
     }
   }
 
+  /** SIGTERM goes to the container's first process only (as the kubelet sends it); SIGKILL to all of it. */
   kill(pod: Obj, signal: NodeJS.Signals): void {
-    this.running.get(key(pod))?.child.kill(signal);
+    const r = this.running.get(key(pod));
+    if (r) killGroup(r.child, signal);
   }
 
   /** Stops tracking a pod's process (it ended, or the pod ended another way). */
@@ -132,7 +136,7 @@ export class LocalProcessRunner {
     const r = this.running.get(key(pod));
     if (!r) return;
     this.running.delete(key(pod));
-    r.child.kill('SIGKILL');
+    killGroup(r.child, 'SIGKILL');
   }
 
   forget(pod: Obj): void {
@@ -140,8 +144,21 @@ export class LocalProcessRunner {
   }
 
   stopAll(): void {
-    for (const r of this.running.values()) r.child.kill('SIGKILL');
+    for (const r of this.running.values()) killGroup(r.child, 'SIGKILL');
     this.running.clear();
     if (this.root && !this.options.root) rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+/** SIGKILL to the child's whole process group; any other signal to the child alone. */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (signal !== 'SIGKILL' || child.pid === undefined) {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    return;
+  }
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // The group is gone already.
   }
 }

@@ -38,10 +38,20 @@ export function missingBuilds(root = workspaceRoot(), which: readonly HostProgra
   return which.map((p) => programPath(p, 'dist', root)).filter((f) => !existsSync(f)).map((f) => f.slice(root.length + 1));
 }
 
+/** Bundles made from source (see `bundle.ts`), used instead of tsx when present. */
+const bundles = new Map<string, string>();
+
+/** Registers a bundle of a program's source for `source` mode. */
+export function useBundle(program: HostProgram, root: string, file: string): void {
+  bundles.set(`${root}\0${program}`, file);
+}
+
 /** The argv that starts a program with this Node: `[node, file]`, or `[node, --import <tsx>, --conditions=source, file]`. */
 export function programArgv(program: HostProgram, mode: BinMode, root = workspaceRoot()): string[] {
   const file = programPath(program, mode, root);
   if (mode === 'dist') return [process.execPath, file];
+  const bundle = bundles.get(`${root}\0${program}`);
+  if (bundle) return [process.execPath, '--enable-source-maps', bundle];
   const tsx = createRequire(join(root, 'package.json')).resolve('tsx');
   return [process.execPath, '--import', tsx, '--conditions=source', file];
 }

@@ -56,10 +56,12 @@ export async function runSandbox(argv: readonly string[], io: SandboxIo = { stdo
       for (const e of sandbox.endpoints) view.note(`metrics ${e.name}: ${e.url}`);
     }
     const deadline = Date.now() + options.timeoutSeconds * 1000;
-    let ticks = 0;
+    let shown = 0;
     while (!stop.signal.aborted) {
+      for (const e of sandbox.events.slice(shown)) view.note(e);
+      shown = sandbox.events.length;
       view.draw(sandbox.snapshot());
-      if (++ticks % 4 === 0) sandbox.writeState();
+      sandbox.writeState();
       if (options.exitWhenDone && sandbox.jobs.allConcluded()) break;
       if (options.exitWhenDone && Date.now() > deadline) {
         fail(`not every job concluded within ${options.timeoutSeconds}s (--timeout)`);
@@ -69,6 +71,7 @@ export async function runSandbox(argv: readonly string[], io: SandboxIo = { stdo
     }
     if (stop.signal.aborted) return stopSignal === 'SIGTERM' ? 143 : 130;
     view.draw(sandbox.snapshot());
+    sandbox.writeState();
     for (const line of summaryLines(sandbox.jobs, Date.now() - sandbox.startedAt)) io.stdout.write(`${line}\n`);
     return sandbox.jobs.allConcluded() && sandbox.jobs.allSucceeded() ? 0 : 1;
   } finally {

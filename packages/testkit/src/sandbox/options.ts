@@ -30,6 +30,10 @@ export interface SandboxOptions {
   readonly secondProtocol: 'ScaleSet' | 'Classic';
   /** With --exit-when-done: give up (and fail) after this many seconds. */
   readonly timeoutSeconds: number;
+  /** Seconds to wait between "everything is up" and queueing the jobs (e.g. for a scraper to attach). */
+  readonly queueAfterSeconds: number;
+  /** The workspace whose hosts run (default: the one this module lives in); not a flag. */
+  readonly root?: string;
 }
 
 export const sandboxUsage = `usage: ag-sandbox [options]
@@ -47,6 +51,7 @@ egress-proxy processes, and worker pods as local processes through the real work
   --github-port N       fake GitHub port (default: any free port)
   --job-duration MS     how long each job runs (default 1000)
   --conclusion C        conclusion every job reports (default succeeded)
+  --queue-after S       wait S seconds once everything is up before queueing jobs (default 0)
   --second-group P      protocol of the second RunnerGroup: ScaleSet (default) or Classic
   --timeout S           with --exit-when-done, fail after S seconds (default 600)
   --plain               plain progress lines even on a terminal
@@ -68,7 +73,7 @@ const conclusions = ['succeeded', 'succeededWithIssues', 'failed', 'canceled', '
 
 /** Parses argv; returns `'help'` for -h/--help. Throws {@link UsageError}. */
 export function parseSandboxArgs(argv: readonly string[], cwd = process.cwd()): SandboxOptions | 'help' {
-  const o = { jobs: 20, exitWhenDone: false, keep: false, tenants: 1, dir: resolve(cwd, '.sandbox'), mode: 'dist' as BinMode, apiPort: 0, githubPort: 0, jobDurationMs: 1000, conclusion: 'succeeded', plain: false, secondProtocol: 'ScaleSet' as 'ScaleSet' | 'Classic', timeoutSeconds: 600 };
+  const o = { jobs: 20, exitWhenDone: false, keep: false, tenants: 1, dir: resolve(cwd, '.sandbox'), mode: 'dist' as BinMode, apiPort: 0, githubPort: 0, jobDurationMs: 1000, conclusion: 'succeeded', plain: false, secondProtocol: 'ScaleSet' as 'ScaleSet' | 'Classic', timeoutSeconds: 600, queueAfterSeconds: 0 };
   const args = [...argv];
   while (args.length > 0) {
     const arg = args.shift()!;
@@ -87,6 +92,7 @@ export function parseSandboxArgs(argv: readonly string[], cwd = process.cwd()): 
       case '--source': o.mode = 'source'; break;
       case '--plain': o.plain = true; break;
       case '--timeout': o.timeoutSeconds = int(flag, value(), 1, 86_400); break;
+      case '--queue-after': o.queueAfterSeconds = int(flag, value(), 0, 3_600); break;
       case '--second-group': {
         const v = value();
         if (v !== 'ScaleSet' && v !== 'Classic') throw new UsageError(`--second-group must be ScaleSet or Classic (got ${JSON.stringify(v ?? '')})`);

@@ -6,7 +6,8 @@ import type { FakeGitHub } from '../github/server.js';
 import { startFakeGitHub } from '../github/server.js';
 import { createTestCertificates } from '../tls.js';
 import { localAgcEnv, deploymentEnv, loopbackProxyUrl, withoutLoopback } from './agc-env.js';
-import { missingBuilds, programArgv, workspaceRoot, writeLauncher, type HostProgram } from './bins.js';
+import { missingBuilds, programArgv, useBundle, workspaceRoot, writeLauncher, type HostProgram } from './bins.js';
+import { bundleSources } from './bundle.js';
 import { Supervisor } from './children.js';
 import { applyAll, crdDocuments, isWorkerPod, startCluster } from './cluster.js';
 import { JobBook } from './jobs.js';
@@ -33,6 +34,9 @@ export interface SandboxState {
   readonly children: Readonly<Record<string, number | undefined>>;
   readonly tenants: readonly string[];
   readonly secondProtocol: 'ScaleSet' | 'Classic';
+  /** Every job as the fake GitHub sees it: completions counts accepted completejob calls. */
+  readonly jobs: readonly { requestId: number; tenant: string; group: string; state: string; conclusion: string | null; timesAcquired: number; completions: number }[];
+  readonly allConcluded: boolean;
 }
 
 const PROGRAMS: readonly HostProgram[] = ['gmc', 'agc', 'egress-proxy', 'worker-wrapper', 'stand-in-runner'];
@@ -61,18 +65,18 @@ export class Sandbox {
   private releaseLock: () => void = () => undefined;
   private unsubscribe: () => void = () => undefined;
   private readonly proxyAddresses = new Map<string, string>();
-  private readonly root = workspaceRoot();
+  private readonly root: string;
   private closed = false;
   private readonly secondProtocol: 'ScaleSet' | 'Classic';
 
   constructor(readonly options: SandboxOptions) {
     this.secondProtocol = options.secondProtocol;
+    this.root = options.root ?? workspaceRoot();
     this.supervisor = new Supervisor(join(options.dir, 'logs'), (m) => this.event(m));
   }
 
   event(msg: string): void {
     this.events.push(`${new Date().toISOString().slice(11, 19)} ${msg}`);
-    if (this.events.length > 50) this.events.shift();
   }
 
   private file(rel: string, content: string): string {
@@ -103,6 +107,11 @@ export class Sandbox {
   async start(signal?: AbortSignal): Promise<void> {
     const o = this.options;
     const dir = o.dir;
+    if (o.mode === 'source') {
+      const bundled = await bundleSources(this.root, PROGRAMS);
+      for (const [program, file] of bundled ?? []) useBundle(program, this.root, file);
+      this.event(bundled ? 'bundled the hosts from source (esbuild)' : 'running the hosts from source through tsx');
+    }
     this.github = await startFakeGitHub({ https: true, port: o.githubPort, holdMs: 5_000 });
     this.event(`fake GitHub on ${this.github.url}`);
     const githubCa = this.file('ca/github-ca.crt', this.github.caPem!);
@@ -140,6 +149,7 @@ export class Sandbox {
       if (id) this.jobs.podSeen(id);
     });
     await applyAll(this.api, crdDocuments(this.root));
+    this.event('CRDs applied');
 
     const base = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp' };
     const gmcPorts = { metrics: await freePort(), health: await freePort() };
@@ -149,6 +159,7 @@ export class Sandbox {
         '--health-probe-bind-address', `127.0.0.1:${gmcPorts.health}`, '--webhook-bind-address', '0', '--github-api-url', `${this.github.url}/api/v3`, '--allow-floating-image-tags'],
       env: { ...base, AGC_IMAGE: 'ghcr.io/actions-gateway/agc:sandbox', PROXY_IMAGE: 'ghcr.io/actions-gateway/proxy:sandbox', POD_NAMESPACE: 'actions-gateway-system', NODE_EXTRA_CA_CERTS: githubCa },
     });
+    this.event(`gmc started (PID ${String(this.supervisor.pid('gmc'))})`);
     this.endpoints.push({ name: 'gmc', url: `http://127.0.0.1:${gmcPorts.metrics}/metrics` });
 
     for (let i = 1; i <= o.tenants; i++) {
@@ -160,6 +171,11 @@ export class Sandbox {
       await applyAll(this.api, tenantObjects(t, this.github.url, app));
       await this.startProxy(t, base, { cert: proxyCert, key: proxyKey });
       await this.startAgc(t, base, { appDir, proxyCa, githubCa, kubeconfig }, signal);
+    }
+    this.writeState();
+    if (o.queueAfterSeconds > 0) {
+      this.event(`queueing jobs in ${o.queueAfterSeconds}s (--queue-after)`);
+      await new Promise((r) => setTimeout(r, o.queueAfterSeconds * 1000));
     }
     await this.queueJobs(signal);
     this.writeState();
@@ -183,6 +199,7 @@ export class Sandbox {
     const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`egress-proxy-${t.index} printed no "ready" line within 30s (see ${join(this.options.dir, 'logs')})`)), 30_000).unref());
     const addr = await Promise.race([address, timeout]);
     this.proxyAddresses.set(t.namespace, addr);
+    this.event(`egress-proxy-${t.index} ready on ${addr}`);
     this.endpoints.push({ name: `egress-proxy-${t.index}`, url: `http://127.0.0.1:${health}/metrics` });
   }
 
@@ -198,6 +215,7 @@ export class Sandbox {
         '--metrics-bind-address', `127.0.0.1:${ports.metrics}`, '--health-probe-bind-address', `127.0.0.1:${ports.health}`],
       env,
     });
+    this.event(`agc-${t.index} started (PID ${String(this.supervisor.pid(`agc-${t.index}`))})`);
     this.endpoints.push({ name: `agc-${t.index}`, url: `http://127.0.0.1:${ports.metrics}/metrics` });
   }
 
@@ -230,8 +248,21 @@ export class Sandbox {
       children: Object.fromEntries(this.supervisor.views().map((c) => [c.name, c.running ? c.pid : undefined])),
       tenants: this.tenants.map((t) => t.namespace),
       secondProtocol: this.secondProtocol,
+      jobs: this.jobStates(),
+      allConcluded: this.jobs.allConcluded(),
     };
     this.file('state.json', `${JSON.stringify(state, null, 2)}\n`);
+  }
+
+  private jobStates(): SandboxState['jobs'] {
+    const completions = new Map<string, number>();
+    for (const r of this.github.control.requests()) {
+      if (r.path.endsWith('/completejob') && (r.status === 200 || r.status === 204)) completions.set(r.path, (completions.get(r.path) ?? 0) + 1);
+    }
+    return this.jobs.views().map(({ job, view }) => ({
+      requestId: job.requestId, tenant: job.tenant, group: job.group, state: view?.state ?? 'unknown', conclusion: view?.conclusion ?? null,
+      timesAcquired: view?.timesAcquired ?? 0, completions: completions.get(`/_jobs/${job.requestId}/completejob`) ?? 0,
+    }));
   }
 
   snapshot(): Snapshot {

@@ -25,7 +25,7 @@ export function renderFrame(s: Snapshot): string {
   lines.push(`sessions  ${s.sessions} open at GitHub`, '');
   for (const t of s.tenants) {
     lines.push(`tenant ${t.namespace}   Ready=${t.ready}`);
-    for (const g of t.groups) lines.push(`  group ${g.name.padEnd(10)} ${g.protocol.padEnd(9)} Ready=${g.ready.padEnd(6)} sessions ${g.sessions}`);
+    for (const g of t.groups) lines.push(`  group ${g.name.padEnd(14)} ${g.protocol.padEnd(9)} Ready=${g.ready.padEnd(6)} sessions ${g.sessions}`);
   }
   lines.push('', 'processes');
   for (const c of s.children) {

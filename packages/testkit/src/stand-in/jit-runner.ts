@@ -2,78 +2,73 @@
 // runner — open a classic session with the JIT credentials, poll until a job is offered, acquire it, renew it
 // while it runs, run what the fake scripted, complete it with the job token, and close the session.
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  BrokerClientError, ClassicBrokerSession, decodeJitConfig, type AcquiredJob, type RunServiceClient,
-} from '@actions-gateway/broker-client';
-import type { StandInOptions, StandInResult } from './run-job.js';
-import { complete } from './run-job.js';
+import { decodeJit } from './jit.js';
 import { parseJobMessage } from './job-message.js';
+import type { StandInOptions, StandInResult } from './run-job.js';
+import { complete, perform } from './run-job.js';
+import { ProtocolError, renewJob, RunnerSession, type JobHandle } from './runner-protocol.js';
 
 const aborted = (signal: AbortSignal | undefined): boolean => signal?.aborted === true;
 
 /** Polls, acquires and runs one job as the runner the JIT config describes. */
 export async function runJitRunner(encodedJit: string, options: StandInOptions): Promise<StandInResult> {
-  const jit = decodeJitConfig(encodedJit);
-  const http = options.dispatcher ? { http: { dispatcher: options.dispatcher } } : {};
-  const session = await ClassicBrokerSession.create({ jit, runnerVersion: options.runnerVersion ?? '2.335.1', ...http, conflictRetryIntervalMs: 1_000, conflictRetryMaxMs: 10_000 }, options.signal);
-  options.log?.('runner session open', { runner: jit.runner.agentName });
+  const jit = decodeJit(encodedJit);
+  const session = await RunnerSession.open(jit, { dispatcher: options.dispatcher, runnerVersion: options.runnerVersion ?? '2.335.1', signal: options.signal });
+  options.log?.('runner session open', { runner: jit.agentName });
   try {
     const acquired = await pollForJob(session, options);
     if (!acquired) return { conclusion: undefined, completed: false, exitCode: 1, detail: 'stopped before a job was offered' };
     return await runWithRenewals(session, acquired, options);
   } finally {
-    await session.close().catch(() => undefined);
+    await session.close();
   }
 }
 
-async function pollForJob(session: ClassicBrokerSession, options: StandInOptions): Promise<AcquiredJob | undefined> {
+async function pollForJob(session: RunnerSession, options: StandInOptions): Promise<{ message: string; planIdHeader: string | undefined } | undefined> {
+  let errors = 0;
   while (!aborted(options.signal)) {
-    let result;
     try {
-      result = await session.getMessage({ status: 'Online', ...(options.signal && { signal: options.signal }) });
+      const poll = await session.poll('Online', options.signal);
+      errors = 0;
+      if (poll.kind !== 'job') continue;
+      try {
+        return await session.acquire(poll.offer, options.signal);
+      } catch (e) {
+        if (aborted(options.signal)) return undefined;
+        options.log?.('acquire refused', { reason: e instanceof Error ? e.message : String(e) });
+      }
     } catch (e) {
       if (aborted(options.signal)) return undefined;
-      if (e instanceof BrokerClientError && (e.kind === 'session_invalid' || e.kind === 'unauthorized')) throw e;
-      continue; // the session's gate paces the next poll
-    }
-    if (result.kind !== 'message' || result.event.type !== 'RunnerJobRequest') continue;
-    try {
-      return await session.acquireJob(result.event, options.signal ? { signal: options.signal } : {});
-    } catch (e) {
-      if (aborted(options.signal)) return undefined;
-      options.log?.('acquire refused', { reason: e instanceof Error ? e.message : String(e) });
+      if (e instanceof ProtocolError && (e.status === 401 || e.status === 403 || e.status === 404)) throw e; // session gone or runner consumed
+      errors++;
+      await sleep(Math.min(5_000, 200 * 2 ** errors), undefined, options.signal ? { signal: options.signal } : {}).catch(() => undefined);
     }
   }
   return undefined;
 }
 
 /** Renews at once (the runner starts no worker before the first renewal), then every interval until the job ends. */
-async function runWithRenewals(session: ClassicBrokerSession, acquired: AcquiredJob, options: StandInOptions): Promise<StandInResult> {
-  const runService: RunServiceClient = session.runService;
-  await runService.renewJob(acquired, options.signal);
-  const { durationMs, conclusion } = parseJobMessage(acquired.messageJson, acquired.planId);
+async function runWithRenewals(session: RunnerSession, acquired: { message: string; planIdHeader: string | undefined }, options: StandInOptions): Promise<StandInResult> {
+  const { job, durationMs, conclusion } = parseJobMessage(acquired.message, acquired.planIdHeader);
+  await renewJob(job, options.dispatcher, options.signal);
   const stop = new AbortController();
   const cancelled = new AbortController();
-  options.signal?.addEventListener('abort', () => cancelled.abort(), { once: true });
-  void renewLoop(runService, acquired, options.renewIntervalMs ?? 60_000, stop.signal);
-  void watchCancellation(session, acquired.jobId, stop.signal, cancelled);
-  options.log?.('job started', { planId: acquired.planId, jobId: acquired.jobId, durationMs, scripted: conclusion });
-  let outcome = conclusion;
-  try {
-    await sleep(durationMs, undefined, { signal: cancelled.signal });
-  } catch {
-    outcome = 'canceled';
-  } finally {
-    stop.abort();
-  }
-  return complete(acquired, outcome, options);
+  const onAbort = (): void => cancelled.abort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  void renewLoop(job, options, stop.signal);
+  void watchCancellation(session, job.jobId, stop.signal, cancelled);
+  options.log?.('job started', { planId: job.planId, jobId: job.jobId, durationMs, scripted: conclusion });
+  const outcome = await perform(durationMs, conclusion, cancelled.signal);
+  stop.abort();
+  options.signal?.removeEventListener('abort', onAbort);
+  return complete(job, outcome, options);
 }
 
-async function renewLoop(runService: RunServiceClient, job: AcquiredJob, everyMs: number, signal: AbortSignal): Promise<void> {
+async function renewLoop(job: JobHandle, options: StandInOptions, signal: AbortSignal): Promise<void> {
   while (!signal.aborted) {
     try {
-      await sleep(everyMs, undefined, { signal });
-      await runService.renewJob(job, signal);
+      await sleep(options.renewIntervalMs ?? 60_000, undefined, { signal });
+      await renewJob(job, options.dispatcher, signal);
     } catch {
       // Aborted, or one failed renewal: the lock outlives several intervals.
     }
@@ -81,13 +76,14 @@ async function renewLoop(runService: RunServiceClient, job: AcquiredJob, everyMs
 }
 
 /** Keeps polling while the job runs so a JobCancellation for it stops the job. */
-async function watchCancellation(session: ClassicBrokerSession, jobId: string, signal: AbortSignal, cancel: AbortController): Promise<void> {
+async function watchCancellation(session: RunnerSession, jobId: string, signal: AbortSignal, cancel: AbortController): Promise<void> {
   while (!signal.aborted) {
     try {
-      const r = await session.getMessage({ status: 'Busy', signal });
-      if (r.kind === 'message' && r.event.type === 'JobCancellation' && r.event.jobId === jobId) cancel.abort();
+      const r = await session.poll('Busy', signal);
+      if (r.kind === 'cancel' && r.jobId === jobId) cancel.abort();
     } catch {
       if (signal.aborted) return;
+      await sleep(1_000, undefined, { signal }).catch(() => undefined);
     }
   }
 }

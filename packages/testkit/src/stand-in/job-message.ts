@@ -1,12 +1,15 @@
 // Reads what the stand-in needs from an acquired job message (the AcquireJob response, broker-protocol §9.2):
 // where and how to complete it, and what the fake GitHub scripted.
-import type { AcquiredJob, JobConclusion } from '@actions-gateway/broker-client';
 import { SCRIPT_VARIABLES } from '../github/config.js';
+import type { JobHandle } from './runner-protocol.js';
+
+/** A job's outcome, as the run service spells `TaskResult` (one L in `canceled`). */
+export type JobConclusion = 'succeeded' | 'succeededWithIssues' | 'failed' | 'canceled' | 'skipped' | 'abandoned';
 
 /** A job as the stand-in runs it. */
 export interface StandInJob {
   /** What completejob needs: plan, job id, SystemVssConnection URL and job token (secret). */
-  readonly job: AcquiredJob;
+  readonly job: JobHandle;
   /** `agtest.durationMs`: how long the job "runs" (default 0). */
   readonly durationMs: number;
   /** `agtest.conclusion`: what it concludes with (default `succeeded`). */
@@ -73,12 +76,8 @@ export function parseJobMessage(text: string, planIdHeader?: string): StandInJob
   if (!Number.isFinite(durationMs) || durationMs < 0) throw new JobMessageError(`job message: variables["${SCRIPT_VARIABLES.durationMs}"] is ${JSON.stringify(rawDuration)}, not a non-negative number`);
   const conclusion = variable(doc.variables, SCRIPT_VARIABLES.conclusion) ?? 'succeeded';
   if (!conclusions.includes(conclusion)) throw new JobMessageError(`job message: variables["${SCRIPT_VARIABLES.conclusion}"] is ${JSON.stringify(conclusion)}, not one of ${conclusions.join(', ')}`);
-  const requestId = typeof doc.requestId === 'number' ? doc.requestId : undefined;
   return {
-    job: {
-      jobId: doc.jobId, planId, runnerRequestId: requestId !== undefined ? String(requestId) : '', runServiceUrl: conn.url, jobServiceUrl: conn.url,
-      jobToken: conn.token, ...(requestId !== undefined && { requestId }), messageJson: text,
-    },
+    job: { jobId: doc.jobId, planId, url: conn.url, token: conn.token },
     durationMs,
     conclusion: conclusion as JobConclusion,
   };

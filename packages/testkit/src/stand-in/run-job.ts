@@ -2,9 +2,10 @@
 // job over the real protocol (completejob on the SystemVssConnection URL with the job token, broker-protocol §9.4).
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
-import { BrokerClientError, RunServiceClient, type AcquiredJob, type JobConclusion } from '@actions-gateway/broker-client';
-import { parseJobMessage, isJobMessage } from './job-message.js';
+import type { JobConclusion } from './job-message.js';
+import { isJobMessage, parseJobMessage } from './job-message.js';
 import { runJitRunner } from './jit-runner.js';
+import { completeJob, ProtocolError, type JobHandle } from './runner-protocol.js';
 
 /** What {@link runStandInJob} takes. */
 export interface StandInOptions {
@@ -48,7 +49,7 @@ export async function runStandInJob(options: StandInOptions): Promise<StandInRes
     if (isJobMessage(options.payload)) return await runAcquired(options.payload!, options);
     if (options.jitConfig !== undefined && options.jitConfig.trim() !== '') return await runJitRunner(options.jitConfig, options);
     if (options.payload !== undefined && options.payload.trim() !== '') parseJobMessage(options.payload); // throws naming the field
-    return failed('no job: the payload is empty and there is no JIT config');
+    return failed('no job: the payload is no job message and there is no JIT config');
   } catch (e) {
     return failed(e instanceof Error ? e.message : String(e));
   }
@@ -57,15 +58,15 @@ export async function runStandInJob(options: StandInOptions): Promise<StandInRes
 const failed = (detail: string): StandInResult => ({ conclusion: undefined, completed: false, exitCode: 1, detail });
 
 /** Runs a job already acquired (its message in hand) and completes it. */
-export async function runAcquired(payload: string, options: StandInOptions, planIdHeader?: string): Promise<StandInResult> {
-  const { job, durationMs, conclusion } = parseJobMessage(payload, planIdHeader);
+async function runAcquired(payload: string, options: StandInOptions): Promise<StandInResult> {
+  const { job, durationMs, conclusion } = parseJobMessage(payload);
   options.log?.('job started', { planId: job.planId, jobId: job.jobId, durationMs, scripted: conclusion });
   const outcome = await perform(durationMs, conclusion, options.signal);
   return complete(job, outcome, options);
 }
 
 /** Waits the scripted duration; an abort turns the outcome into `canceled`. */
-async function perform(durationMs: number, conclusion: JobConclusion, signal: AbortSignal | undefined): Promise<JobConclusion> {
+export async function perform(durationMs: number, conclusion: JobConclusion, signal: AbortSignal | undefined): Promise<JobConclusion> {
   if (signal?.aborted) return 'canceled';
   try {
     await sleep(durationMs, undefined, signal ? { signal } : {});
@@ -75,20 +76,18 @@ async function perform(durationMs: number, conclusion: JobConclusion, signal: Ab
   }
 }
 
-/** completejob with retries (5 × 5 s, stop on 401/404), as Runner.Worker's JobRunner. */
-export async function complete(job: AcquiredJob, conclusion: JobConclusion, options: StandInOptions): Promise<StandInResult> {
-  const client = new RunServiceClient(options.dispatcher ? { http: { dispatcher: options.dispatcher } } : {});
+/** completejob with retries (5 × 5 s, none after 400/401/404), as Runner.Worker's JobRunner. */
+export async function complete(job: JobHandle, conclusion: JobConclusion, options: StandInOptions): Promise<StandInResult> {
   const attempts = Math.max(1, options.completeAttempts ?? 5);
   let last = '';
   for (let attempt = 1; attempt <= attempts; attempt++) {
     try {
-      await client.completeJob(job, conclusion);
+      await completeJob(job, conclusion, options.dispatcher);
       options.log?.('job completed', { planId: job.planId, conclusion });
       return { conclusion, completed: true, exitCode: successes.has(conclusion) ? 0 : 1 };
     } catch (e) {
       last = e instanceof Error ? e.message : String(e);
-      const status = e instanceof BrokerClientError ? e.status : undefined;
-      if (status === 401 || status === 404 || status === 400) break;
+      if (e instanceof ProtocolError && [400, 401, 404].includes(e.status)) break;
       if (attempt < attempts) await sleep(options.completeRetryDelayMs ?? 5_000);
     }
   }

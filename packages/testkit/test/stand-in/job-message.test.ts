@@ -14,7 +14,7 @@ const message = (over: Record<string, unknown> = {}, vars: Record<string, unknow
 describe('parseJobMessage', () => {
   it('reads the connection case-insensitively, the plan header first, and the scripted variables', () => {
     const job = parseJobMessage(message(), 'plan-from-header');
-    expect(job).toMatchObject({ durationMs: 250, conclusion: 'failed', job: { planId: 'plan-from-header', jobId: 'job-1', jobServiceUrl: 'http://127.0.0.1:1/_jobs/9001/', jobToken: 'jt_x', requestId: 9001 } });
+    expect(job).toMatchObject({ durationMs: 250, conclusion: 'failed', job: { planId: 'plan-from-header', jobId: 'job-1', url: 'http://127.0.0.1:1/_jobs/9001/', token: 'jt_x' } });
     expect(parseJobMessage(message({}, { [SCRIPT_VARIABLES.durationMs]: undefined, [SCRIPT_VARIABLES.conclusion]: undefined }))).toMatchObject({ durationMs: 0, conclusion: 'succeeded' });
   });
 
@@ -32,7 +32,7 @@ describe('parseJobMessage', () => {
 
   it('runStandInJob never throws: no job and no JIT config is exit 1 with a reason', async () => {
     await expect(runStandInJob({ payload: '' })).resolves.toMatchObject({ exitCode: 1, completed: false, detail: expect.stringContaining('no JIT config') as unknown });
-    await expect(runStandInJob({ payload: '{}', jitConfig: 'not base64!' })).resolves.toMatchObject({ exitCode: 1, detail: expect.stringContaining('encodedJitConfig') as unknown });
+    await expect(runStandInJob({ payload: '{}', jitConfig: 'not base64!' })).resolves.toMatchObject({ exitCode: 1, detail: expect.stringContaining('JIT config: the config is not base64') as unknown });
   });
 });
 

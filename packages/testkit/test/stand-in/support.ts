@@ -1,7 +1,8 @@
 // A fake GitHub and an API server whose kubelet runs the stand-in, plus what a listener does before a worker
 // pod exists: acquire a job with the product's broker client and stage its payload in a Secret.
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
-import { ClassicBrokerSession, decodeJitConfig, type AcquiredJob } from '@actions-gateway/broker-client';
+import { decodeJit } from '../../src/stand-in/jit.js';
+import { RunnerSession } from '../../src/stand-in/runner-protocol.js';
 import type { Dispatcher } from 'undici';
 import type { ApiServer, FakeGitHub, KubeletOptions } from '../../src/index.js';
 import { startApiServer, startFakeGitHub } from '../../src/index.js';
@@ -28,14 +29,22 @@ export async function rig(kubelet: KubeletOptions, github: { https?: boolean } =
   };
 }
 
-/** Registers a persistent runner, opens a session and acquires the next job it is offered. */
-export async function acquireNext(github: FakeGitHub, labels: string[], dispatcher?: Dispatcher): Promise<AcquiredJob> {
+/** What a listener holds after acquiring: the job message (the payload it stages) and the plan id. */
+export interface Acquired {
+  messageJson: string;
+  planId: string;
+}
+
+/** Registers a persistent runner, opens a session and acquires the next job it is offered (what a listener does). */
+export async function acquireNext(github: FakeGitHub, labels: string[], dispatcher?: Dispatcher): Promise<Acquired> {
   const runner = github.control.createRunner({ scope: 'orgs/acme', name: `listener-${Math.random().toString(36).slice(2, 8)}`, labels, ephemeral: false });
-  const session = await ClassicBrokerSession.create({ jit: decodeJitConfig(runner.encodedJitConfig), runnerVersion: '2.330.0', ...(dispatcher && { http: { dispatcher } }) });
+  const session = await RunnerSession.open(decodeJit(runner.encodedJitConfig), { runnerVersion: '2.330.0', dispatcher });
   try {
     for (let i = 0; i < 50; i++) {
-      const r = await session.getMessage();
-      if (r.kind === 'message' && r.event.type === 'RunnerJobRequest') return await session.acquireJob(r.event);
+      const r = await session.poll('Online');
+      if (r.kind !== 'job') continue;
+      const { message, planIdHeader } = await session.acquire(r.offer);
+      return { messageJson: message, planId: planIdHeader! };
     }
     throw new Error('no job offered within 50 polls');
   } finally {

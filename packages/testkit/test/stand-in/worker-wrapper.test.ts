@@ -85,4 +85,24 @@ describe('the stand-in behind the real worker wrapper (local-process mode)', () 
     expect(gh.control.job(long.requestId)?.conclusion).toBe('canceled');
     await until(() => phaseOf(api, 'worker-long') === undefined, 'pod removed', 30_000);
   });
+
+  it('a deleted local-process pod leaves no process behind: SIGKILL reaches the whole process group', async () => {
+    r = await rig({ localProcess: () => true });
+    const script = "const c = require('child_process').spawn('sleep', ['300'], { stdio: 'ignore' }); console.log('grandchild ' + c.pid); setInterval(() => {}, 1000);";
+    await r.core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'parent' }, spec: { containers: [{ name: 'main', image: 'x', command: [process.execPath, '-e', script] }] } } });
+    const api = r.api;
+    await until(() => /grandchild \d+/.test(api.kubelet!.logs('default', 'parent')), 'the grandchild started');
+    const pid = Number(/grandchild (\d+)/.exec(api.kubelet!.logs('default', 'parent'))![1]);
+    const alive = (): boolean => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(alive()).toBe(true);
+    await r.core.deleteNamespacedPod({ name: 'parent', namespace: 'default', gracePeriodSeconds: 0 });
+    await until(() => !alive(), 'the grandchild killed with its pod');
+  });
 });
