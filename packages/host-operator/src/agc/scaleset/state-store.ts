@@ -2,7 +2,9 @@
  * The write-ahead store of one RunnerGroup's scale-set tier: a ConfigMap `<group>-scaleset-state` (bounded)
  * owned by the RunnerGroup. Keys: `scaleSet` (JSON `{id,name,runnerGroupId}`), `cursor` (the last message id
  * whose effects are stored) and one `job.<jobId>` per job (JSON {@link ScaleSetJobRecord}). Every change is one
- * JSON merge patch, so a message's job updates and its cursor land together or not at all.
+ * JSON merge patch, so a message's job updates and its cursor land together or not at all. Each patch carries
+ * the resourceVersion this writer last saw: a write from a predecessor that was still in flight when it died
+ * (or a second AGC) is refused with 409 instead of moving a job back a phase behind its successor's back.
  */
 import { Labels, boundedDnsLabel, runnerGroupLabelValue, runnerGroupOwnerReference, shortHash, type Logger } from '@actions-gateway/core';
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
@@ -102,6 +104,9 @@ export function createConfigMapStateStore(options: ConfigMapStateStoreOptions): 
   const api = options.kubeConfig.makeApiClient(CoreV1Api);
   const { namespace, group, logger } = options;
   const name = scaleSetStateName(group.name);
+  // The version this writer last read or wrote; unknown until the first load or write.
+  let resourceVersion: string | undefined;
+  let writes: Promise<void> = Promise.resolve();
   const create = async (data: Record<string, string | null>): Promise<void> => {
     const body: V1ConfigMap = {
       metadata: {
@@ -112,29 +117,53 @@ export function createConfigMapStateStore(options: ConfigMapStateStoreOptions): 
       },
       data: Object.fromEntries(Object.entries(data).filter((e): e is [string, string] => e[1] !== null)),
     };
-    await kubeCall(() => api.createNamespacedConfigMap({ namespace, body }));
+    const created = await kubeCall(() => api.createNamespacedConfigMap({ namespace, body }));
+    resourceVersion = created.metadata?.resourceVersion;
   };
-  return {
+  const store: ScaleSetStateStore = {
     async load() {
       const cm = await orAbsent(() => api.readNamespacedConfigMap({ namespace, name }));
+      resourceVersion = cm?.metadata?.resourceVersion;
       const { state, problems } = decodeState(cm?.data ?? {});
       if (problems.length > 0) logger.error({ namespace, runner_group: group.name, config_map: name, keys: problems }, 'scale-set state entries do not parse; skipped');
       return state;
     },
-    async write(change) {
-      const data = encodeChange(change);
-      if (Object.keys(data).length === 0) return;
-      for (let attempt = 0; ; attempt++) {
-        const patched = await orAbsent(() => api.patchNamespacedConfigMap({ namespace, name, body: { data } }, mergePatch));
-        if (patched) return;
-        try {
-          await create(data);
-          return;
-        } catch (err) {
-          // Created meanwhile (409): patch it on the next turn.
-          if ((err as { statusCode?: number }).statusCode !== 409 || attempt > 0) throw err;
-        }
-      }
+    write(change) {
+      // One write at a time: this writer's own writes must not fence each other.
+      const next = writes.then(() => writeNow(change));
+      writes = next.catch(() => undefined);
+      return next;
     },
   };
+  return store;
+
+  async function writeNow(change: ScaleSetStateChange): Promise<void> {
+    const data = encodeChange(change);
+    if (Object.keys(data).length === 0) return;
+    for (let attempt = 0; ; attempt++) {
+      const body = { ...(resourceVersion !== undefined && { metadata: { resourceVersion } }), data };
+      let patched: V1ConfigMap | undefined;
+      try {
+        patched = await orAbsent(() => api.patchNamespacedConfigMap({ namespace, name, body }, mergePatch));
+      } catch (err) {
+        if ((err as { statusCode?: number }).statusCode !== 409) throw err;
+        // Someone else wrote since this writer last looked. Refuse this write (the caller retries while it
+        // still runs, and then on the version read here); a dead predecessor's late write ends here.
+        const current = await orAbsent(() => api.readNamespacedConfigMap({ namespace, name }));
+        resourceVersion = current?.metadata?.resourceVersion;
+        throw new Error(`scale-set state ConfigMap ${namespace}/${name} changed under this writer; not overwritten`, { cause: err });
+      }
+      if (patched) {
+        resourceVersion = patched.metadata?.resourceVersion;
+        return;
+      }
+      try {
+        await create(data);
+        return;
+      } catch (err) {
+        // Created meanwhile (409): patch it on the next turn.
+        if ((err as { statusCode?: number }).statusCode !== 409 || attempt > 0) throw err;
+      }
+    }
+  }
 }
