@@ -11,7 +11,7 @@ import type { GroupListener, ListenerContext, ListenerGroup, ListenerStopReason 
 import { readCapacity } from './capacity.js';
 import { killable } from './killable.js';
 import { jobOfRunner, runScaleSetJob } from './job-worker.js';
-import type { ScaleSetJobRecord } from './job-record.js';
+import { isSettled, type ScaleSetJobRecord } from './job-record.js';
 import { effectOf } from './queue-message.js';
 import { bindScaleSet, ownerLabel, scaleSetName } from './scale-set-binding.js';
 import type { ScaleSetRef, ScaleSetStateChange, ScaleSetStateStore } from './state-store.js';
@@ -63,6 +63,8 @@ export class ScaleSetListener implements GroupListener {
   #available = true;
   #drained = false;
   #deferred: string[] = [];
+  /** The tail of the queue of job-record changes (see #mutate). */
+  #mutations: Promise<void> = Promise.resolve();
   #errorDelay: number;
   readonly #loop: Promise<void>;
 
@@ -312,18 +314,13 @@ export class ScaleSetListener implements GroupListener {
       const err = result.kind === 'malformed' ? result.error : new Error(`unknown message type ${JSON.stringify(result.messageType)}`);
       this.#ctx.logger.error({ ...this.#log(), message_id: messageId, message_type: result.messageType, err }, 'scale-set message does not parse; skipped');
     }
-    const effect = effectOf(result.kind === 'message' && ok ? result.jobs : [], this.#jobs, this.#ctx.clock.now(), (name) => jobOfRunner(name, this.#jobs.keys()));
+    const entries = result.kind === 'message' && ok ? result.jobs : [];
+    const effect = await this.#mutate(() => {
+      const effect = effectOf(entries, this.#jobs, this.#ctx.clock.now(), (name) => jobOfRunner(name, this.#jobs.keys()));
+      return { change: { cursor: messageId, jobs: effect.changes }, result: effect };
+    });
+    if (!effect) return false;
     for (const type of effect.unknown) this.#ctx.logger.warn({ ...this.#log(), message_id: messageId, entry_type: type }, 'unknown scale-set job message entry; ignored');
-    if (!(await this.#write({ cursor: messageId, jobs: effect.changes }))) return false;
-    const settledMeanwhile = new Map<string, null>();
-    for (const [id, record] of effect.changes) {
-      // A pod that ended while the write was in flight keeps its podDone.
-      const merged = record && this.#jobs.get(id)?.podDone ? { ...record, podDone: true } : record;
-      if (merged && !(merged.phase === 'completed' && merged.podDone)) this.#jobs.set(id, merged);
-      else this.#jobs.delete(id);
-      if (merged && merged !== record && merged.phase === 'completed') settledMeanwhile.set(id, null);
-    }
-    if (settledMeanwhile.size > 0) await this.#write({ jobs: settledMeanwhile });
     this.#cursor = messageId;
     session.advanceCursor(messageId);
     await session.deleteMessage(messageId, this.#signal).catch((err: unknown) => {
@@ -389,6 +386,37 @@ export class ScaleSetListener implements GroupListener {
     return false;
   }
 
+  /**
+   * Changes the job records: one at a time, each computed from the records as the previous change left them,
+   * stored, and only then applied in memory. A change computed from a snapshot another change has since
+   * moved on (a pod ending while a queue message is stored) would store the older record over the newer.
+   * Resolves with `result`, or undefined when the tier stopped before the change was stored.
+   */
+  #mutate<T>(compute: () => { change: ScaleSetStateChange; result: T }): Promise<T | undefined> {
+    const turn = this.#mutations.then(async () => {
+      const { change, result } = compute();
+      if (!(await this.#write(change))) return undefined;
+      for (const [id, record] of change.jobs ?? []) {
+        if (record) this.#jobs.set(id, record);
+        else this.#jobs.delete(id);
+      }
+      return result;
+    });
+    this.#mutations = turn.then(() => undefined, () => undefined);
+    return turn;
+  }
+
+  /** Stores a new record of one job (`null`: forget it); `next` sees the latest record. False when it did not land. */
+  async #updateJob(jobId: string, next: (record: ScaleSetJobRecord) => ScaleSetJobRecord | null): Promise<boolean> {
+    const stored = await this.#mutate(() => {
+      const record = this.#jobs.get(jobId);
+      if (!record) return { change: {}, result: false };
+      const updated = next(record);
+      return { change: { jobs: new Map([[jobId, updated && isSettled(updated) ? null : updated]]) }, result: true };
+    });
+    return stored === true;
+  }
+
   /** After the first empty poll: every message is handled, so replayed jobs are known as they are. */
   #drain(): void {
     if (this.#drained) return;
@@ -416,26 +444,11 @@ export class ScaleSetListener implements GroupListener {
     this.#workers.add(worker);
   }
 
-  async #nextAttempt(jobId: string): Promise<boolean> {
-    const record = this.#jobs.get(jobId);
-    if (!record) return false;
-    const next: ScaleSetJobRecord = { ...record, attempt: (record.attempt ?? 0) + 1, ran: undefined };
-    if (!(await this.#write({ jobs: new Map([[jobId, next]]) }))) return false;
-    this.#jobs.set(jobId, { ...(this.#jobs.get(jobId) ?? record), attempt: next.attempt, ran: undefined });
-    return true;
+  #nextAttempt(jobId: string): Promise<boolean> {
+    return this.#updateJob(jobId, (record) => ({ ...record, attempt: (record.attempt ?? 0) + 1, ran: undefined }));
   }
 
   async #podDone(jobId: string): Promise<void> {
-    const record = this.#jobs.get(jobId);
-    if (!record) return;
-    const next: ScaleSetJobRecord = { ...record, podDone: true };
-    const settled = next.phase === 'completed';
-    if (!(await this.#write({ jobs: new Map([[jobId, settled ? null : next]]) }))) return;
-    // The record may have moved on while the write was in flight; only podDone is this call's to set.
-    const latest = this.#jobs.get(jobId) ?? record;
-    if (latest.phase === 'completed') {
-      this.#jobs.delete(jobId);
-      if (!settled) await this.#write({ jobs: new Map([[jobId, null]]) });
-    } else this.#jobs.set(jobId, { ...latest, podDone: true });
+    await this.#updateJob(jobId, (record) => ({ ...record, podDone: true }));
   }
 }

@@ -11,6 +11,9 @@ describe.each(['auto', 'acquire'] as const)('crash and replay in %s mode', (mode
     const env = await startScaleSetEnv({ podQuota: 4, scaleSetSessionIdleMs: 300 });
     try {
       env.fake.control.setScaleSetMode(mode);
+      // A slow state write widens the window in which a pod ends while a queue message's effect is being
+      // stored: a change computed from a stale view of the jobs once stored an older record over a newer one.
+      env.server.faults.inject({ verb: 'patch', resource: 'configmaps', latencyMs: 40 });
       const total = 24;
       const concluded = () => env.fake.control.jobs().filter((j) => j.state === 'completed').length;
       const killAt = [3, 9, 16];
