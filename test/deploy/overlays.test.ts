@@ -71,7 +71,7 @@ describe('deploy/examples/without-cert-manager', () => {
 describe('deploy/monitoring', () => {
   it('renders on its own and composes with the install as a component', async () => {
     const alone = await kustomize(join(deployDir, 'monitoring'));
-    expect(alone.map((o) => o.kind).sort()).toEqual(['ConfigMap', 'PrometheusRule', 'ServiceMonitor']);
+    expect(alone.map((o) => o.kind).sort()).toEqual(['ConfigMap', 'PrometheusRule', 'ServiceMonitor', 'ServiceMonitor']);
     const overlay = join(dir, 'with-monitoring');
     mkdirSync(overlay);
     writeFileSync(
@@ -87,6 +87,7 @@ describe('deploy/monitoring', () => {
     const install = await kustomize(deployDir);
     expect(composed).toHaveLength(install.length + alone.length);
     find(composed, 'ServiceMonitor', 'actions-gateway');
+    find(composed, 'ServiceMonitor', 'actions-gateway-gmc');
     find(composed, 'Deployment', 'gmc-controller-manager');
   });
 });

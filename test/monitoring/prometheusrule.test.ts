@@ -41,7 +41,7 @@ describe('prometheusrule.yaml', () => {
 interface RenderedObject {
   readonly kind: string;
   readonly metadata: { readonly name: string; readonly namespace: string; readonly labels?: Record<string, string> };
-  readonly spec?: { readonly endpoints?: unknown; readonly selector?: unknown };
+  readonly spec?: { readonly endpoints?: unknown; readonly selector?: unknown; readonly namespaceSelector?: unknown };
   readonly data?: Record<string, string>;
 }
 
@@ -67,11 +67,22 @@ describe('kustomize component', () => {
       expect(docs.map((d) => `${d.kind}/${d.metadata.name}@${d.metadata.namespace}`).sort()).toEqual([
         'ConfigMap/actions-gateway-dashboard@team-a',
         'PrometheusRule/actions-gateway@team-a',
+        'ServiceMonitor/actions-gateway-gmc@team-a',
         'ServiceMonitor/actions-gateway@team-a',
       ]);
-      const monitor = docs.find((d) => d.kind === 'ServiceMonitor')!;
+      const monitor = docs.find((d) => d.kind === 'ServiceMonitor' && d.metadata.name === 'actions-gateway')!;
       expect(monitor.spec?.endpoints).toEqual([{ port: 'metrics', interval: '30s' }]);
       expect(monitor.spec?.selector).toEqual({ matchLabels: { app: 'actions-gateway-controller' } });
+      // The GMC's monitor finds the manager's metrics Service wherever the component is applied.
+      const gmcMonitor = docs.find((d) => d.kind === 'ServiceMonitor' && d.metadata.name === 'actions-gateway-gmc')!;
+      expect(gmcMonitor.spec?.endpoints).toEqual([{ port: 'metrics', interval: '30s' }]);
+      expect(gmcMonitor.spec).toMatchObject({ namespaceSelector: { matchNames: ['gmc-system'] } });
+      const gmcService = parseAllDocuments(readFileSync(join(monitoringDir, '..', 'gmc', 'services.yaml'), 'utf8'))
+        .map((d) => d.toJS() as { metadata: { name: string; namespace: string; labels: Record<string, string> }; spec: { ports: { name: string }[] } })
+        .find((s) => s.metadata.name === 'gmc-controller-manager-metrics')!;
+      expect(gmcService.metadata.namespace).toBe('gmc-system');
+      expect(gmcService.metadata.labels).toMatchObject((gmcMonitor.spec?.selector as { matchLabels: Record<string, string> }).matchLabels);
+      expect(gmcService.spec.ports.map((p) => p.name)).toContain('metrics');
       const configMap = docs.find((d) => d.kind === 'ConfigMap')!;
       expect(configMap.metadata.labels).toEqual({ grafana_dashboard: '1' });
       expect(configMap.data?.['actions-gateway.json']).toBe(readFileSync(join(monitoringDir, 'dashboard.json'), 'utf8'));
