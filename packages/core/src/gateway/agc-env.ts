@@ -31,8 +31,14 @@ export function proxyUrl(namespace: string): string {
   return `https://${proxyServiceHost(namespace)}:${PROXY_PORT}`;
 }
 
+/** What the GMC itself adds to every AGC's env. */
+export interface AgcHostEnv {
+  /** The worker image the GMC was installed with (`WORKER_IMAGE`); a RunnerGroup's `workerImage` still wins. */
+  readonly workerImage?: string | undefined;
+}
+
 /** The AGC env: fixed entries, OTEL_* from spec.tracing, then `extra` (replacing same-named entries). */
-export function agcEnv(spec: DefaultedActionsGatewaySpec, namespace: string, extra: readonly EnvVar[] = []): EnvVar[] {
+export function agcEnv(spec: DefaultedActionsGatewaySpec, namespace: string, extra: readonly EnvVar[] = [], host: AgcHostEnv = {}): EnvVar[] {
   const proxy = proxyUrl(namespace);
   const base: EnvVar[] = [
     { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } } },
@@ -44,6 +50,7 @@ export function agcEnv(spec: DefaultedActionsGatewaySpec, namespace: string, ext
     { name: 'PROXY_TLS_SECRET_NAME', value: TenantNames.proxyTlsSecret },
     { name: 'SECURITY_PROFILE', value: spec.securityProfile },
     { name: 'GITHUB_RUNNER_VERSION', value: RUNNER_VERSION },
+    ...(host.workerImage ? [{ name: 'WORKER_IMAGE', value: host.workerImage }] : []),
     ...tracingEnv(spec.tracing),
   ];
   // Appended last so it wins; earlier entries of the same name are dropped so the pod spec has one value.

@@ -4,7 +4,7 @@ import type { EnvVar, KubeObject } from '../api/kube-types.js';
 import type { ActionsGateway, DefaultedActionsGatewaySpec } from '../api/types.js';
 import { shortHash } from '../naming/bounded-name.js';
 import { GITHUB_APP_SECRET_ANNOTATION, Labels, TenantNames } from '../naming/names.js';
-import { agcEnv } from './agc-env.js';
+import { agcEnv, type AgcHostEnv } from './agc-env.js';
 import type { TlsPair } from './inputs.js';
 import { gatewayIdentity, managedMeta } from './meta.js';
 import { AGC_METRICS_PORT, HEALTH_PORT } from './ports.js';
@@ -26,6 +26,7 @@ export function buildAgcDeployment(
   image: string,
   proxyTls: TlsPair,
   extraEnv: readonly EnvVar[] = [],
+  hostEnv: AgcHostEnv = {},
 ): KubeObject {
   const { namespace } = gatewayIdentity(ag);
   const appSecret = ag.spec.gitHubAppRef.name;
@@ -60,7 +61,7 @@ export function buildAgcDeployment(
                 { name: 'metrics', containerPort: AGC_METRICS_PORT, protocol: 'TCP' },
                 { name: 'health', containerPort: HEALTH_PORT, protocol: 'TCP' },
               ],
-              env: agcEnv(ag.spec, namespace, extraEnv),
+              env: agcEnv(ag.spec, namespace, extraEnv, hostEnv),
               resources: { requests: { ...AGC_RESOURCES.requests }, limits: { ...AGC_RESOURCES.limits } },
               securityContext: containerSecurityContext(),
               volumeMounts: [

@@ -58,7 +58,7 @@ export function buildGatewayDesiredState(inputs: GatewayBuildInputs): GatewayDes
       one(buildControllerNetworkPolicy(ag)),
       one(buildProxyPdb(ag)),
       one(buildProxyHpa(ag, proxy)),
-      one(buildAgcDeployment(ag, inputs.agcImage, inputs.certificates.proxy, inputs.agcExtraEnv ?? [])),
+      one(buildAgcDeployment(ag, inputs.agcImage, inputs.certificates.proxy, inputs.agcExtraEnv ?? [], { workerImage: inputs.workerImage })),
       one(buildAgcService(ag)),
     ],
     runnerGroups: buildRunnerGroups(ag),

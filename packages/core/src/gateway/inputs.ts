@@ -30,6 +30,11 @@ export interface GatewayBuildInputs {
   readonly agcImage: string;
   /** Egress proxy image reference. */
   readonly proxyImage: string;
+  /**
+   * The worker image (our wrapper on the runner image) handed to every AGC as `WORKER_IMAGE`. Unset, the AGC
+   * falls back to core's default, the plain runner image, which has no wrapper entrypoint.
+   */
+  readonly workerImage?: string | undefined;
   /** GitHub's egress CIDRs from /meta; empty until the first successful fetch (the proxy then gets DNS only). */
   readonly gitHubCidrs: readonly string[];
   /** The generated certificates. */

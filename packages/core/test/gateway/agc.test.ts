@@ -34,6 +34,14 @@ describe('AGC Deployment', () => {
     ]);
   });
 
+  it('hands the GMC\'s worker image to the AGC as WORKER_IMAGE only when the GMC has one; AGC_EXTRA_ still wins', () => {
+    expect(container.env?.some((e) => e.name === 'WORKER_IMAGE')).toBe(false);
+    const withWorker = agcContainer(buildAgcDeployment(ag, 'agc:1', proxyTls, [], { workerImage: 'worker@sha256:1' }));
+    expect(withWorker.env?.filter((e) => e.name === 'WORKER_IMAGE')).toEqual([{ name: 'WORKER_IMAGE', value: 'worker@sha256:1' }]);
+    const overridden = agcContainer(buildAgcDeployment(ag, 'agc:1', proxyTls, [{ name: 'WORKER_IMAGE', value: 'dev' }], { workerImage: 'worker@sha256:1' }));
+    expect(overridden.env?.filter((e) => e.name === 'WORKER_IMAGE')).toEqual([{ name: 'WORKER_IMAGE', value: 'dev' }]);
+  });
+
   it('has resource requests and limits', () => {
     expect(container.resources).toEqual(AGC_RESOURCES);
     expect(container.resources?.requests?.cpu).toBeDefined();

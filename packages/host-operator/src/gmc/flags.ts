@@ -20,7 +20,7 @@ export const gmcFlagSpecs = {
   'allow-agc-extra-env': { type: 'boolean', default: false, help: 'Forward every AGC_EXTRA_<NAME>=v of the gmc env to AGC Deployments as <NAME>=v (testing only).' },
   'allowed-priority-classes': { type: 'string', default: '', help: 'Comma-separated PriorityClasses runner group tiers may name; empty forbids every tier.' },
   'allow-privileged-workers': { type: 'boolean', default: false, help: 'Let gateways with securityProfile privileged run privileged worker containers.' },
-  'allow-floating-image-tags': { type: 'boolean', default: false, help: 'Accept AGC_IMAGE and PROXY_IMAGE without an @sha256 digest.' },
+  'allow-floating-image-tags': { type: 'boolean', default: false, help: 'Accept AGC_IMAGE, PROXY_IMAGE and WORKER_IMAGE without an @sha256 digest.' },
   'github-api-url': { type: 'string', default: 'https://api.github.com', help: 'GitHub API base URL; its /meta lists the egress ranges.' },
   kubeconfig: { type: 'string', help: 'Path to a kubeconfig; in-cluster or $KUBECONFIG when absent.' },
   'zap-devel': { type: 'boolean', default: false, help: 'Development mode: human-readable console logs at debug level.' },
@@ -44,6 +44,8 @@ export interface GmcConfig {
   readonly log: Pick<LoggerOptions, 'level' | 'encoder'>;
   readonly agcImage: string;
   readonly proxyImage: string;
+  /** `WORKER_IMAGE`, handed to every AGC; unset leaves the AGC on core's default runner image. */
+  readonly workerImage: string | undefined;
   readonly podNamespace: string | undefined;
   readonly enableWebhooks: boolean;
 }
@@ -72,6 +74,10 @@ export function parseGmcConfig(argv: readonly string[], env: Readonly<Record<str
     }
     images[name] = value;
   }
+  const workerImage = env['WORKER_IMAGE']?.trim() || undefined;
+  if (workerImage !== undefined && !v['allow-floating-image-tags'] && !digestPinned.test(workerImage)) {
+    throw new Error(`WORKER_IMAGE: "${workerImage}" must end in @sha256:<64 lowercase hex> (or pass --allow-floating-image-tags)`);
+  }
   return {
     metrics: parseBindAddress(v['metrics-bind-address'] ?? '', '--metrics-bind-address'),
     health: parseBindAddress(v['health-probe-bind-address'] ?? '', '--health-probe-bind-address'),
@@ -91,6 +97,7 @@ export function parseGmcConfig(argv: readonly string[], env: Readonly<Record<str
     }),
     agcImage: images['AGC_IMAGE']!,
     proxyImage: images['PROXY_IMAGE']!,
+    workerImage,
     podNamespace: env['POD_NAMESPACE']?.trim() || undefined,
     enableWebhooks: env['ENABLE_WEBHOOKS'] !== 'false',
   };

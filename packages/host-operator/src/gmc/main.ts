@@ -96,6 +96,7 @@ export async function startGmc(argv: readonly string[], env: NodeJS.ProcessEnv, 
     ipRanges,
     agcImage: config.agcImage,
     proxyImage: config.proxyImage,
+    workerImage: config.workerImage,
     allowAgcExtraEnv: config.allowAgcExtraEnv,
     policy: {
       reservedNamespaces: ['kube-system', 'kube-public', 'gmc-system', ...(config.podNamespace ? [config.podNamespace] : [])],

@@ -50,6 +50,7 @@ export interface GatewayReconcilerOptions {
   readonly ipRanges: IpRangeCache;
   readonly agcImage: string;
   readonly proxyImage: string;
+  readonly workerImage?: string | undefined;
   readonly allowAgcExtraEnv: boolean;
   readonly policy: Pick<ValidationContext, 'reservedNamespaces' | 'allowedPriorityClasses' | 'allowPrivilegedWorkers'>;
   readonly logger: RuntimeLogger;
@@ -111,6 +112,7 @@ export class GatewayReconciler {
       gateway: ag,
       agcImage: this.o.agcImage,
       proxyImage: this.o.proxyImage,
+      workerImage: this.o.workerImage,
       gitHubCidrs: this.o.ipRanges.snapshot(),
       certificates: await tenantCertificates(this.writer, namespace, this.now()),
       agcExtraEnv: agcExtraEnvFrom(this.o.env ?? process.env, this.o.allowAgcExtraEnv),

@@ -35,6 +35,9 @@ describe('gmc flags', () => {
     expect(() => cfg([], { PROXY_IMAGE: env.PROXY_IMAGE })).toThrow('AGC_IMAGE must be set');
     expect(() => cfg([], { ...env, AGC_IMAGE: 'agc:latest' })).toThrow(/AGC_IMAGE: "agc:latest" must end in @sha256/);
     expect(cfg(['--allow-floating-image-tags'], { ...env, AGC_IMAGE: 'agc:latest' }).agcImage).toBe('agc:latest');
+    expect(cfg([], env).workerImage).toBeUndefined();
+    expect(cfg([], { ...env, WORKER_IMAGE: `ghcr.io/x/worker${digest}` }).workerImage).toBe(`ghcr.io/x/worker${digest}`);
+    expect(() => cfg([], { ...env, WORKER_IMAGE: 'worker:latest' })).toThrow(/WORKER_IMAGE: "worker:latest" must end in @sha256/);
     expect(() => cfg(['--health-probe-bind-address', 'nope'])).toThrow(/--health-probe-bind-address/);
     expect(() => cfg(['--zap-encoder', 'yaml'])).toThrow(/--zap-encoder/);
   });
