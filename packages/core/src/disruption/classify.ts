@@ -1,5 +1,9 @@
 import type { Pod } from '../ports/k8s-objects.js';
+import type { DeletionReason } from '../ports/metrics.js';
 import { ANNOTATION_DELETION_REASON } from '../workerpod/labels.js';
+
+/** The deletion reason the AGC stamps on the pod of a job a user cancelled; such a pod classifies `cancelled`. */
+export const JOB_CANCELLED_REASON = 'job_cancelled' satisfies DeletionReason;
 
 /** How a platform disruption ended a worker pod. */
 export type DisruptionCause = 'evicted' | 'preempted' | 'drained' | 'deleted' | 'node_lost' | 'vanished';
@@ -57,12 +61,14 @@ function cancelledByDisruption(pod: Pod | undefined, cancelledAt: Date | undefin
 
 /**
  * Classifies a worker pod that stopped (or vanished: `undefined`). A pod the AGC reaped carries the
- * deletion-reason annotation and is never disrupted; a kubelet eviction (`Evicted`), a `DisruptionTarget`
+ * deletion-reason annotation and is never disrupted (`job_cancelled`: the user cancelled the job); a kubelet eviction (`Evicted`), a `DisruptionTarget`
  * condition, a deletion the AGC did not cause, a lost node or a vanished pod is a disruption; any other
  * failure (including `DeadlineExceeded` at `maxWorkerLifetime`) is the job's own.
  */
 export function classifyFinishedPod(pod: Pod | undefined, context: ClassifyContext = {}): FinishedPodClass {
   const reaped = pod?.metadata?.annotations?.[ANNOTATION_DELETION_REASON];
+  // The AGC stopped the pod because a user cancelled its job: the stamp keeps that across an AGC restart.
+  if (reaped === JOB_CANCELLED_REASON) return { kind: 'cancelled' };
   if (reaped) return { kind: 'reaped', reason: reaped };
   if (context.jobCancelled && !cancelledByDisruption(pod, context.jobCancelledAt)) return { kind: 'cancelled' };
   if (!pod) return context.deletedByAgc ? { kind: 'reaped', reason: 'deleted_by_agc' } : { kind: 'disrupted', cause: 'vanished', detail: 'the worker pod disappeared' };

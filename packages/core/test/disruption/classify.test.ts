@@ -22,6 +22,7 @@ describe('classifyFinishedPod', () => {
     ['abandoned, even if evicted afterwards', pod({ phase: 'Failed', reason: 'Evicted' }, { annotations: { 'actions-gateway/deletion-reason': 'job_abandoned' } }), {}, 'reaped'],
     ['cancelled job, evicted while stopping', pod({ phase: 'Failed', reason: 'Evicted' }), { jobCancelled: true }, 'cancelled'],
     ['cancelled job', pod({ phase: 'Failed' }), { jobCancelled: true }, 'cancelled'],
+    ['stopped by the AGC for a user\'s cancellation (stamp survives a restart)', pod({ phase: 'Failed', conditions: [{ type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI' }] }, { deletionTimestamp: now, annotations: { 'actions-gateway/deletion-reason': 'job_cancelled' } }), {}, 'cancelled'],
   ])('%s', (_name, p, context, kind, cause) => {
     const c = classifyFinishedPod(p, context);
     expect(c.kind).toBe(kind);
