@@ -231,7 +231,7 @@ export {
   ProvisionAttributes,
 } from './provisioner/tracing.js';
 export type { ClassifyContext, DisruptionCause, FinishedPodClass } from './disruption/classify.js';
-export { classifyFinishedPod } from './disruption/classify.js';
+export { classifyFinishedPod, disruptionStartedAt, JOB_CANCELLED_REASON } from './disruption/classify.js';
 export type { RerunBudgetStore } from './disruption/budget.js';
 export { InMemoryRerunBudgetStore } from './disruption/budget.js';
 export type { RerunRequest, RerunResult, RerunnerDeps } from './disruption/rerun.js';

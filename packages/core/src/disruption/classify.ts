@@ -1,5 +1,9 @@
 import type { Pod } from '../ports/k8s-objects.js';
+import type { DeletionReason } from '../ports/metrics.js';
 import { ANNOTATION_DELETION_REASON } from '../workerpod/labels.js';
+
+/** The deletion reason the AGC stamps on the pod of a job a user cancelled; such a pod classifies `cancelled`. */
+export const JOB_CANCELLED_REASON = 'job_cancelled' satisfies DeletionReason;
 
 /** How a platform disruption ended a worker pod. */
 export type DisruptionCause = 'evicted' | 'preempted' | 'drained' | 'deleted' | 'node_lost' | 'vanished';
@@ -14,8 +18,14 @@ export type FinishedPodClass =
 
 /** What the caller knows beyond the pod. */
 export interface ClassifyContext {
-  /** The job was cancelled (at GitHub, or by the AGC's renew teardown). */
+  /** The AGC saw the job cancelled by a user (a `JobCancellation`, a scale-set `JobCompleted` `canceled`). */
   readonly jobCancelled?: boolean;
+  /**
+   * When the AGC learned of that cancellation. A `canceled` result learned at or after the moment the pod's
+   * disruption began is the killed runner reporting its own end (SIGTERM → `canceled`), not a user's cancel:
+   * the pod then classifies as disrupted. Without it any `jobCancelled` wins.
+   */
+  readonly jobCancelledAt?: Date;
   /** The AGC itself deleted the pod (e.g. `completedPodTTL` 0) without stamping a reason. */
   readonly deletedByAgc?: boolean;
 }
@@ -29,15 +39,38 @@ const disruptionTargetCauses: Record<string, DisruptionCause> = {
 };
 
 /**
+ * When a platform disruption of the pod began, as far as the pod shows it: the `DisruptionTarget`
+ * condition's transition, or the deletion request (`deletionTimestamp` less the grace period).
+ */
+export function disruptionStartedAt(pod: Pod): Date | undefined {
+  const times: number[] = [];
+  const target = pod.status?.conditions?.find((c) => c.type === 'DisruptionTarget' && c.status === 'True');
+  if (target?.lastTransitionTime) times.push(new Date(target.lastTransitionTime).getTime());
+  const deletion = pod.metadata?.deletionTimestamp;
+  if (deletion) times.push(new Date(deletion).getTime() - (pod.metadata?.deletionGracePeriodSeconds ?? 0) * 1000);
+  const valid = times.filter((t) => Number.isFinite(t));
+  return valid.length > 0 ? new Date(Math.min(...valid)) : undefined;
+}
+
+/** True when the cancellation was learned once the pod's disruption had begun (the killed runner reporting it). */
+function cancelledByDisruption(pod: Pod | undefined, cancelledAt: Date | undefined): boolean {
+  if (!pod || !cancelledAt) return false;
+  const began = disruptionStartedAt(pod);
+  return began !== undefined && cancelledAt.getTime() >= began.getTime();
+}
+
+/**
  * Classifies a worker pod that stopped (or vanished: `undefined`). A pod the AGC reaped carries the
- * deletion-reason annotation and is never disrupted; a kubelet eviction (`Evicted`), a `DisruptionTarget`
+ * deletion-reason annotation and is never disrupted (`job_cancelled`: the user cancelled the job); a kubelet eviction (`Evicted`), a `DisruptionTarget`
  * condition, a deletion the AGC did not cause, a lost node or a vanished pod is a disruption; any other
  * failure (including `DeadlineExceeded` at `maxWorkerLifetime`) is the job's own.
  */
 export function classifyFinishedPod(pod: Pod | undefined, context: ClassifyContext = {}): FinishedPodClass {
   const reaped = pod?.metadata?.annotations?.[ANNOTATION_DELETION_REASON];
+  // The AGC stopped the pod because a user cancelled its job: the stamp keeps that across an AGC restart.
+  if (reaped === JOB_CANCELLED_REASON) return { kind: 'cancelled' };
   if (reaped) return { kind: 'reaped', reason: reaped };
-  if (context.jobCancelled) return { kind: 'cancelled' };
+  if (context.jobCancelled && !cancelledByDisruption(pod, context.jobCancelledAt)) return { kind: 'cancelled' };
   if (!pod) return context.deletedByAgc ? { kind: 'reaped', reason: 'deleted_by_agc' } : { kind: 'disrupted', cause: 'vanished', detail: 'the worker pod disappeared' };
   const phase = pod.status?.phase;
   if (phase === 'Succeeded') return { kind: 'succeeded' };

@@ -17,12 +17,19 @@ export interface RerunRequest {
   /** Wait before the first call. */
   readonly evictionRetryDelayMs: number;
   readonly planId?: string;
+  /**
+   * True once the AGC saw a user cancel the job (a `JobCancellation` message, a renew answering 404/410, a
+   * scale-set `JobCompleted` with result `canceled` before the disruption). Asked before every call: a run
+   * the user cancelled is never re-run, even when the cancellation arrives while the re-run waits.
+   */
+  readonly cancelledByUser?: (() => boolean) | undefined;
 }
 
 /** How a re-run request ended. Only `accepted` re-queued work. */
 export type RerunResult =
   | { readonly kind: 'accepted'; readonly attempts: number }
   | { readonly kind: 'budget_exhausted' }
+  /** The AGC saw a user cancel the job ({@link RerunRequest.cancelledByUser}). */
   | { readonly kind: 'run_cancelled' }
   | { readonly kind: 'run_not_found' }
   | { readonly kind: 'refused'; readonly message: string }
@@ -43,7 +50,14 @@ export interface RerunnerDeps {
 /**
  * Re-runs the failed jobs of disrupted runs. Requests for a run already being handled join the one in
  * flight (several jobs of one run evicted by the same drain end in one re-run). A request takes one slot
- * of the run's budget, then calls GitHub until it accepts, the run turns out cancelled, or the window ends.
+ * of the run's budget, then calls GitHub until it accepts, the AGC learns the user cancelled the job, or
+ * the window ends.
+ *
+ * Whether a run was cancelled by a user comes from what the AGC saw ({@link RerunRequest.cancelledByUser}),
+ * never from the run's conclusion: a worker killed by a disruption gets SIGTERM and the runner reports its
+ * job `canceled`, so GitHub concludes the run `cancelled` exactly as after a user's cancel. A disrupted job
+ * reaches the rerunner only when its pod was classified `disrupted` (a job that failed on its own merits,
+ * a reaped pod and a job the AGC saw cancelled never do).
  */
 export class DisruptionRerunner {
   readonly #inFlight = new Map<string, Promise<RerunResult>>();
@@ -75,7 +89,7 @@ export class DisruptionRerunner {
     for (;;) {
       if (!(await clock.sleep(wait, signal))) return { kind: 'aborted' };
       wait = this.deps.retryIntervalMs ?? RERUN_RETRY_INTERVAL_MS;
-      const result = await this.#attempt(request.run, signal);
+      const result = await this.#attempt(request, signal);
       if (result === 'retry') {
         attempts += 1;
         if (clock.now().getTime() + wait > deadline) {
@@ -96,15 +110,18 @@ export class DisruptionRerunner {
     }
   }
 
-  async #attempt(run: RunRef, signal: AbortSignal): Promise<'retry' | RerunResult> {
+  async #attempt(request: RerunRequest, signal: AbortSignal): Promise<'retry' | RerunResult> {
     const { github, logger } = this.deps;
+    const { run } = request;
+    if (request.cancelledByUser?.()) return { kind: 'run_cancelled' };
     const status = await github.getRunStatus(run, signal);
     if (status.kind === 'not_found') return { kind: 'run_not_found' };
     if (status.kind === 'error') {
       logger.warn({ run_id: run.runId, err: status.error }, 'run status lookup failed; will retry');
       return 'retry';
     }
-    if (status.status === 'completed' && status.conclusion === 'cancelled') return { kind: 'run_cancelled' };
+    // GitHub accepts a re-run of a completed run whatever its conclusion (a `cancelled` one included) and
+    // refuses it while the run is in progress; the status call only tells a deleted run apart.
     const outcome = await github.rerunFailedJobs(run, signal);
     switch (outcome.kind) {
       case 'accepted':

@@ -16,6 +16,8 @@ export type KubeTime = Date | string;
 export type ObservedMeta = Omit<ObjectMeta, 'creationTimestamp' | 'deletionTimestamp'> & {
   creationTimestamp?: KubeTime;
   deletionTimestamp?: KubeTime;
+  /** Set with `deletionTimestamp`: the grace the deletion gave (so the request time is the difference). */
+  deletionGracePeriodSeconds?: number;
 };
 
 /** A pod condition, e.g. `PodScheduled` or `DisruptionTarget`. */

@@ -33,7 +33,7 @@ export type ReapReason = 'completed_ttl' | 'pending_deadline';
  * never re-runs it. `job_abandoned` is the renew loop's teardown: not a reap, so it is not counted as one
  * (its cause is already counted by `renewjob_errors_total`).
  */
-export type DeletionReason = ReapReason | 'job_abandoned';
+export type DeletionReason = ReapReason | 'job_abandoned' | 'job_cancelled';
 
 /** Metrics that go nowhere. */
 export const noopProvisionerMetrics: ProvisionerMetrics = {

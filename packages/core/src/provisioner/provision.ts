@@ -47,7 +47,10 @@ export interface ProvisionOptions {
   readonly renewal?: RenewLoop | undefined;
   /** Aborts the wait (AGC shutdown): the pod keeps running, the Secret stays for it. */
   readonly signal?: AbortSignal | undefined;
-  /** True when the job was cancelled (asked when the pod ends). */
+  /**
+   * True when the AGC saw the job cancelled by a user (asked when the pod ends, and again before each re-run
+   * call of a disrupted job). A runner that reports `canceled` because its pod was killed is not this.
+   */
   readonly jobCancelled?: (() => boolean) | undefined;
 }
 
@@ -184,7 +187,7 @@ async function finish(
   let rerun: RerunResult | undefined;
   if (outcome.kind === 'disrupted' && run.ok && ports.rerunner) {
     rerun = await ports.rerunner.rerun(
-      { run: run.run, group, maxEvictionRetries: group.maxEvictionRetries, evictionRetryDelayMs: group.evictionRetryDelayMs, planId: job.planId },
+      { run: run.run, group, maxEvictionRetries: group.maxEvictionRetries, evictionRetryDelayMs: group.evictionRetryDelayMs, planId: job.planId, cancelledByUser: options.jobCancelled },
       options.signal ?? new AbortController().signal,
     );
   } else if (outcome.kind === 'disrupted') {

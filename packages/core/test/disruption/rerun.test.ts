@@ -87,13 +87,59 @@ describe('never re-run', () => {
     expect(reruns(h)).toBe(0);
   });
 
-  it('a run that was cancelled at GitHub', async () => {
+  it('a run the AGC saw a user cancel while the re-run waited for GitHub', async () => {
     const h = harness();
-    h.github.addRun(RUN, 60_000, 'cancelled');
-    const { result } = await runDisrupted((hh, n) => hh.kube.evict(n), { h });
+    h.github.addRun(RUN, 4 * 60_000, 'cancelled');
+    let userCancelled = false;
+    let cancelledAt = Infinity;
+    h.kubelet(1_000, 20_000, (n) => {
+      h.kube.evict(n);
+      void h.clock.sleep(2 * 60_000).then(() => {
+        userCancelled = true;
+        cancelledAt = h.clock.now().getTime();
+      });
+    });
+    const result = await h.clock.runUntil(provision(job(h), h.ports, testGroup(), { jobCancelled: () => userCancelled }));
     expect(result).toMatchObject({ outcome: { kind: 'disrupted' }, rerun: { kind: 'run_cancelled' } });
-    expect(reruns(h)).toBeGreaterThan(0);
+    const calls = h.github.calls.filter((c) => c.op === 'rerun');
+    expect(calls.length).toBeGreaterThan(0);
+    expect(calls.every((c) => c.at < cancelledAt)).toBe(true);
+    expect(cancelledAt).toBeLessThan(Infinity);
     expect(h.github.acceptedReruns(RUN)).toBe(0);
+    expect(h.metrics.count('eviction_retries_total')).toBe(0);
+  });
+});
+
+describe('a run the killed runner concluded `cancelled` (SIGTERM → the runner reports canceled)', () => {
+  it('is re-run once: the AGC saw no user cancellation', async () => {
+    const h = harness();
+    h.github.addRun(RUN, 30_000, 'cancelled');
+    const { result } = await runDisrupted((hh, n) => hh.kube.preempt(n), { h });
+    expect(result).toMatchObject({ outcome: { kind: 'disrupted', cause: 'preempted' }, rerun: { kind: 'accepted' } });
+    expect(h.github.acceptedReruns(RUN)).toBe(1);
+    expect(h.metrics.count('eviction_retries_total', { namespace: 'tenant', runner_group: 'linux' })).toBe(1);
+  });
+
+  it('a rerunner called directly needs no predicate: a cancelled conclusion alone never stops it', async () => {
+    const h = harness();
+    h.github.addRun(RUN);
+    h.github.conclude(RUN, 'cancelled');
+    const rerunner = new DisruptionRerunner({ github: h.github, clock: h.clock, budget: new InMemoryRerunBudgetStore(), metrics: h.metrics, logger: h.logger });
+    const r = await h.clock.runUntil(rerunner.rerun({ run: { owner: 'octo', repo: 'widgets', runId: RUN }, group: { namespace: 'tenant', name: 'linux' }, maxEvictionRetries: 1, evictionRetryDelayMs: 0 }, new AbortController().signal));
+    expect(r).toEqual({ kind: 'accepted', attempts: 1 });
+  });
+
+  it('the predicate is asked before the first call: a user cancellation seen first means no call at all', async () => {
+    const h = harness();
+    h.github.addRun(RUN);
+    h.github.conclude(RUN, 'cancelled');
+    const rerunner = new DisruptionRerunner({ github: h.github, clock: h.clock, budget: new InMemoryRerunBudgetStore(), metrics: h.metrics, logger: h.logger });
+    const r = await h.clock.runUntil(
+      rerunner.rerun({ run: { owner: 'octo', repo: 'widgets', runId: RUN }, group: { namespace: 'tenant', name: 'linux' }, maxEvictionRetries: 1, evictionRetryDelayMs: 0, cancelledByUser: () => true }, new AbortController().signal),
+    );
+    expect(r).toEqual({ kind: 'run_cancelled' });
+    expect(h.github.calls).toEqual([]);
+    expect(h.metrics.count('eviction_retries_exhausted_total')).toBe(0);
   });
 });
 

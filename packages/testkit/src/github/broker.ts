@@ -89,7 +89,10 @@ async function getMessage(world: World, ctx: Ctx): Promise<void> {
   if (!tokRec || tokRec.kind !== 'runner-oauth') return sendUnauthorized(ctx);
   if (!s || s.runnerId !== Number(tokRec.subject)) return brokerError(ctx, 404, 'RunnerSessionInvalid', 'The session is not valid.');
   const tomb = world.tombstones.get(s.runnerId);
-  if (tomb) {
+  // A single-use runner keeps its session while the job it took is open: the runner (run-once mode) goes on
+  // polling for that job's JobCancellation (RUN `Runner.cs`, `runOnceJobReceived`). Nothing else reaches it.
+  const holdsOpenJob = tomb !== undefined && [...world.jobs.values()].some((j) => j.acquiredBy?.runnerId === s.runnerId && (j.state === 'acquired' || j.state === 'running'));
+  if (tomb && !holdsOpenJob) {
     // The consumed-JIT signature (spec §5.4): one 200 with an empty body, then 401 for ever.
     if (!s.consumedSignalled) {
       s.consumedSignalled = true;
@@ -101,7 +104,7 @@ async function getMessage(world: World, ctx: Ctx): Promise<void> {
     }
     return sendUnauthorized(ctx);
   }
-  if (!world.liveToken(ctx.token, 'runner-oauth')) return sendUnauthorized(ctx);
+  if (!holdsOpenJob && !world.liveToken(ctx.token, 'runner-oauth')) return sendUnauthorized(ctx);
   expireIdle(world, s);
   if (s.status !== 'active') return brokerError(ctx, 404, 'RunnerSessionInvalid', 'The session is not valid.');
   s.lastPollAt = world.clock.now();

@@ -98,6 +98,8 @@ export interface JobRecord {
   scaleSetId?: number;
   scaleSetState?: 'available' | 'acquired' | 'assigned';
   queuedAt: number;
+  /** The run attempt this job belongs to (a re-run queues the failed jobs of the latest attempt only). */
+  runAttempt?: number;
 }
 
 export interface RunRecord {

@@ -95,7 +95,7 @@ export class World {
       requestId: this.nextId('job'), jobId: randomUUID(), planId: randomUUID(), timelineId: randomUUID(), runId, owner, repo,
       workflow: run.workflow, labels: [...spec.labels], state: 'queued', durationMs: spec.durationMs ?? 1000,
       scriptedConclusion: spec.conclusion ?? 'succeeded', fanout: Math.max(1, spec.fanout ?? 1), deliveries: [],
-      timesDelivered: 0, timesAcquired: 0, cancelRequested: false, queuedAt: this.clock.now(),
+      timesDelivered: 0, timesAcquired: 0, cancelRequested: false, queuedAt: this.clock.now(), runAttempt: run.attempts,
     };
     const set = [...this.scaleSets.values()].find((s) => s.owner === owner && job.labels.some((l) => l.toLowerCase() === s.name.toLowerCase()));
     if (set) job.scaleSetId = set.id;
@@ -245,13 +245,14 @@ export class World {
     return this.runs.get(runId);
   }
 
-  /** Re-queues a run's failed and cancelled jobs as a new attempt. */
+  /** Re-queues the failed and cancelled jobs of a run's latest attempt as a new attempt. */
   rerunFailed(run: RunRecord): void {
+    const latest = run.attempts;
+    const failed = [...this.jobs.values()].filter((j) => j.runId === run.runId && (j.runAttempt ?? 1) === latest && j.conclusion !== 'succeeded');
     run.attempts++;
     run.status = 'queued';
     run.conclusion = null;
     run.cancelled = false;
-    const failed = [...this.jobs.values()].filter((j) => j.runId === run.runId && j.conclusion !== 'succeeded');
     for (const j of failed) {
       this.enqueueJob({ repo: j.repo, labels: j.labels, runId: run.runId, durationMs: j.durationMs, conclusion: j.scriptedConclusion });
     }

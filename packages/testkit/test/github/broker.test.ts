@@ -106,6 +106,24 @@ describe('classic broker', () => {
     expect(w.fake.control.runs().find((x) => x.runId === 78)).toMatchObject({ status: 'completed', conclusion: 'cancelled' });
   });
 
+  it('sends JobCancellation to a single-use runner\'s session while the job it took is open (run-once runners poll for it)', async () => {
+    w = await world();
+    const r = await connect(w, 'jit-cancel');
+    const job = w.fake.control.enqueueJob({ org: 'acme', labels: ['linux'], runId: 79 });
+    const req = JSON.parse((await json<Envelope>(await poll(r))).body) as Req;
+    expect((await call('POST', `${req.run_service_url}acquirejob`, r.token, { jobMessageId: req.runner_request_id })).status).toBe(200);
+    expect(w.fake.control.runners().find((x) => x.id === r.id)?.state).toBe('consumed');
+    const held = poll(r, 'Busy');
+    w.fake.control.cancelRun(79);
+    const env = await json<Envelope>(await held);
+    expect(env.messageType).toBe('JobCancellation');
+    expect(JSON.parse(env.body)).toEqual({ jobId: job.jobId, timeout: '00:05:00' });
+    w.fake.control.completeRun(79, 'canceled');
+    const empty = await poll(r);
+    expect([empty.status, await empty.text()]).toEqual([200, '']);
+    expect((await poll(r)).status).toBe(401);
+  });
+
   it('acknowledges a live delivery (200) and refuses a stale one with AcknowledgeJobNotFound; tolerates a doubled slash in the run-service URL', async () => {
     w = await world();
     const r = await connect(w, 'ack');

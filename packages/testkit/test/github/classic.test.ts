@@ -56,10 +56,6 @@ describe('classic runner flow', () => {
     // A second acquire loses; the single-use runner is gone.
     expect((await call('POST', `${req.run_service_url}acquirejob`, r.token, { jobMessageId: req.runner_request_id })).status).toBe(401);
     expect(w.fake.control.runners().find((x) => x.id === r.id)?.state).toBe('consumed');
-    const empty = await poll(r);
-    expect(empty.status).toBe(200);
-    expect(await empty.text()).toBe('');
-    expect((await poll(r)).status).toBe(401);
     const oauth = await oauthToken(r.jit, w.clock.now());
     expect(oauth.status).toBe(400);
     expect(await json(oauth)).toMatchObject({ error: 'invalid_client' });
@@ -88,10 +84,23 @@ describe('classic runner flow', () => {
     const done = await call('POST', `${conn.url}completejob`, jobToken, { planId: msg.plan.planId, jobId: msg.jobId, conclusion: 'failed' });
     expect(done.status).toBe(204);
     expect(w.fake.control.job(job.requestId)).toMatchObject({ state: 'completed', conclusion: 'failed', timesAcquired: 1, timesDelivered: 1 });
+    // The consumed runner's session lived on for the job's cancellation; with the job over it gives the
+    // consumed-JIT signature: one empty 200, then 401.
+    const empty = await poll(r);
+    expect(empty.status).toBe(200);
+    expect(await empty.text()).toBe('');
+    expect((await poll(r)).status).toBe(401);
     const run = await json(await call('GET', `${w.fake.apiUrl}/repos/acme/app/actions/runs/4242`, w.inst));
     expect(run).toMatchObject({ status: 'completed', conclusion: 'failure' });
     expect((await call('POST', rerunUrl, w.inst, {})).status).toBe(201);
     expect(w.fake.control.runs().find((x) => x.runId === 4242)?.attempts).toBe(2);
+    // A run concluded `cancelled` (a killed runner reports `canceled`) accepts a re-run too, and a re-run
+    // queues the latest attempt's failed jobs only.
+    expect((await call('POST', rerunUrl, w.inst, {})).status).toBe(403);
+    w.fake.control.completeRun(4242, 'canceled');
+    expect(await json(await call('GET', `${w.fake.apiUrl}/repos/acme/app/actions/runs/4242`, w.inst))).toMatchObject({ status: 'completed', conclusion: 'cancelled', run_attempt: 2 });
+    expect((await call('POST', rerunUrl, w.inst, {})).status).toBe(201);
+    expect(w.fake.control.jobs().filter((j) => j.runId === 4242 && j.state === 'queued')).toHaveLength(1);
 
     // The recorder saw each credential kind.
     const kinds = new Set(w.fake.control.requests().map((q) => q.credential));

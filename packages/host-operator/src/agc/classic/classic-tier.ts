@@ -4,12 +4,14 @@
  * that fit and run each in a worker pod.
  */
 import { GitHubRestClient, RunnerRegistrar, type Random } from '@actions-gateway/broker-client';
+import type { WorkerPodJobRef } from '@actions-gateway/core';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { GroupListener, ListenerContext, ListenerGroup, ListenerStopReason, ListenerTierFactory } from '../listener/group-listener.js';
 import { AgentPool } from './agent-pool.js';
 import { createAgentSecretStore, type AgentSecretStore } from './agent-secret-store.js';
-import { toBrokerClock } from './clock.js';
+import { toBrokerClock, withDeadline } from './clock.js';
 import { GroupAdmission } from './group-admission.js';
+import { HeldJobs } from './held-jobs.js';
 import { ListenerConditions } from './listener-conditions.js';
 import { Multiplexer } from './multiplexer.js';
 import { DEFAULT_CLASSIC_TIMINGS, type ClassicTierTimings } from './timings.js';
@@ -67,6 +69,7 @@ function startClassicListener(context: ListenerContext, options: ClassicTierOpti
   });
   const conditions = new ListenerConditions(context.onChange);
   const admission = new GroupAdmission(context.kubernetes, () => group.provisioner, context.clock);
+  const held = new HeldJobs();
   let sessions = 0;
   const multiplexer = new Multiplexer({
     loop: {
@@ -76,6 +79,7 @@ function startClassicListener(context: ListenerContext, options: ClassicTierOpti
       admission,
       conditions,
       timings,
+      held,
       session: {
         runnerVersion: context.github.runnerVersion,
         clock,
@@ -121,6 +125,20 @@ function startClassicListener(context: ListenerContext, options: ClassicTierOpti
     conditions: () => conditions.list(),
     agents: () => pool.size,
     activeLoops: () => multiplexer.activeLoops,
+    async cancelJob(job: WorkerPodJobRef): Promise<boolean> {
+      const holding = job.planId === undefined ? undefined : held.byPlan(job.planId);
+      if (!holding) return false;
+      const log = { ...fields(), plan_id: job.planId, pod: job.podName };
+      const outcome = await withDeadline(context.clock, timings.controlPlaneTimeoutMs, new AbortController().signal, (signal) => holding.cancelAtGitHub(signal)).catch(
+        (err: unknown) => ({ kind: 'error' as const, error: err instanceof Error ? err : new Error(String(err)) }),
+      );
+      if (outcome.kind === 'accepted') {
+        context.logger.info(log, 'job of a reaped worker pod completed as cancelled at GitHub');
+        return true;
+      }
+      context.logger.warn({ ...log, outcome: outcome.kind, ...(outcome.kind === 'error' && { err: outcome.error }) }, 'cancelling the job of a reaped worker pod at GitHub did not succeed');
+      return false;
+    },
     async stop(reason: ListenerStopReason) {
       stopping ??= multiplexer.stop();
       await stopping;

@@ -10,6 +10,7 @@ import type { ListenerContext } from '../listener/group-listener.js';
 import { withDeadline } from './clock.js';
 import type { GroupAdmission } from './group-admission.js';
 import type { PoolAgent } from './agent-secret.js';
+import { HeldJob, type HeldJobs } from './held-jobs.js';
 import type { ClassicTierTimings } from './timings.js';
 
 /** What handling a job needs from its session loop. */
@@ -22,6 +23,13 @@ export interface JobHandlerDeps {
   readonly onAcquired: () => void;
   /** GitHub refused the runner version at acquire. */
   readonly onVersionTooOld: (detail: string) => void;
+  /** The jobs this listener holds (a `JobCancellation` or the reaper finds a job's lease and pod there). */
+  readonly held: HeldJobs;
+  /**
+   * Polls the acquiring session (status `Busy`) while the job runs, handing each `JobCancellation`'s job id
+   * to `onCancellation`, until `signal` aborts or the session ends. Resolves then; never throws.
+   */
+  readonly watchSession?: (onCancellation: (jobId: string) => void, signal: AbortSignal) => Promise<void>;
 }
 
 /** How a delivery was handled. `acquired`: the agent's registration is spent and must be recycled. */
@@ -103,20 +111,33 @@ async function runJob(deps: JobHandlerDeps, agent: PoolAgent, broker: JobBrokerP
     pod: { ...podName, name: workerPodName(group.name, lease.planId) },
   });
   const log = { namespace: group.namespace, runner_group: group.name, plan_id: lease.planId };
+  const held = new HeldJob(lease, broker, { ...podName, name: workerPodName(group.name, lease.planId) }, { kubernetes: context.provision.kubernetes, clock, logger });
+  const release = deps.held.hold(held);
+  const watch = new AbortController();
+  const watching = deps.watchSession?.((jobId) => {
+    const cancelled = deps.held.byJobId(jobId);
+    if (!cancelled) return logger.info({ ...log, job_id: jobId }, 'JobCancellation for a job this listener does not hold; ignored');
+    logger.info({ ...log, job_id: jobId }, 'JobCancellation: the user cancelled the job; stopping its worker pod (no re-run)');
+    void cancelled.cancelForUser();
+  }, watch.signal);
+  const jobCancelled = (): boolean => held.cancelledByUser;
   try {
     const job = { planId: lease.planId, payload, jitConfig: agent.encodedJitConfig, acquiredAt };
-    let result: ProvisionResult = await provision(job, context.provision, group, { renewal, signal });
+    let result: ProvisionResult = await provision(job, context.provision, group, { renewal, signal, jobCancelled });
     // Admission raced with another AGC writer: the job is ours now, so wait for room instead of dropping it.
     while (result.kind === 'held' && !signal.aborted && !renewal.abandoned.aborted) {
       logger.info({ ...log, detail: result.detail }, 'claimed job held at the ceiling; waiting for room');
       await deps.admission.waitForRoom(deps.timings.admissionRecheckMs, AbortSignal.any([signal, renewal.abandoned]));
       group = deps.group();
-      result = await provision(job, context.provision, group, { renewal, signal });
+      result = await provision(job, context.provision, group, { renewal, signal, jobCancelled });
     }
     await settle(deps, broker, lease, result, log, signal);
   } catch (err) {
     logger.error({ ...log, err }, 'handling the job failed');
   } finally {
+    watch.abort();
+    release();
+    await watching;
     await renewal.stop();
   }
 }

@@ -12,6 +12,7 @@ import type { AgentPool } from './agent-pool.js';
 import type { PoolAgent } from './agent-secret.js';
 import { withDeadline } from './clock.js';
 import type { GroupAdmission } from './group-admission.js';
+import type { HeldJobs } from './held-jobs.js';
 import { handleJob } from './job-handler.js';
 import type { ListenerConditions } from './listener-conditions.js';
 import type { ClassicTierTimings } from './timings.js';
@@ -34,6 +35,8 @@ export interface SessionLoopDeps {
   readonly admission: GroupAdmission;
   readonly conditions: ListenerConditions;
   readonly timings: ClassicTierTimings;
+  /** The jobs the group's listener holds (shared by its session loops). */
+  readonly held: HeldJobs;
   /** Session settings except the agent's JIT config. */
   readonly session: Omit<ClassicSessionOptions, 'jit' | 'ownerName'>;
   /** A session was opened / closed at GitHub (the `active_sessions` gauge and status). */
@@ -240,6 +243,8 @@ export class SessionLoop {
                 this.#d.spawnReplacement();
               },
               onVersionTooOld: (detail) => this.#d.conditions.versionTooOld(detail),
+              held: this.#d.held,
+              watchSession: (onCancellation, signal) => this.#watchDuringJob(onCancellation, signal),
             },
             this.#agent!,
             createJobBrokerPort({ session: this.#session! }),
@@ -259,12 +264,48 @@ export class SessionLoop {
             await this.#heal('stale_session');
           });
           break;
-        case 'JobCancellation':
-          context.logger.info({ ...this.#fields(), job_id: event.jobId }, 'job cancellation received (the worker stops its own job)');
+        case 'JobCancellation': {
+          const held = this.#d.held.byJobId(event.jobId);
+          context.logger.info({ ...this.#fields(), job_id: event.jobId, held: held !== undefined }, 'JobCancellation received');
+          if (held) void held.cancelForUser();
           break;
+        }
         default:
           context.logger.debug({ ...this.#fields(), message_type: event.type === 'unknown' ? event.messageType : event.type }, 'broker message ignored');
       }
+    }
+  }
+
+  /**
+   * While this loop's job runs, its session keeps polling (status `Busy`) as the runner's listener does:
+   * a user's cancellation of the job arrives here as `JobCancellation`. Ends when `signal` aborts or the
+   * session is no longer usable (then a cancellation still reaches the AGC as renewjob's 404/410).
+   */
+  async #watchDuringJob(onCancellation: (jobId: string) => void, signal: AbortSignal): Promise<void> {
+    const session = this.#session;
+    if (!session) return;
+    const { context, timings } = this.#d;
+    const both = AbortSignal.any([signal, this.#signal]);
+    while (!both.aborted) {
+      let poll: PollResult;
+      try {
+        poll = await session.getMessage({ status: 'Busy', signal: both });
+      } catch (err) {
+        if (both.aborted) return;
+        if (err instanceof BrokerClientError && (needsHeal(err) || err.kind === 'version_too_old')) {
+          context.logger.debug({ ...this.#fields(), reason: err.kind }, 'the job\'s broker session ended; no more JobCancellation can arrive on it');
+          return;
+        }
+        context.logger.debug({ ...this.#fields(), err }, 'polling for the job\'s cancellation failed; polling again');
+        continue; // the session's gate backs off before the next poll
+      }
+      if (poll.kind === 'timeout') continue;
+      if (poll.kind === 'empty') {
+        if (poll.status === 200 && session.consecutiveEmptyOk >= timings.consumedEmptyPolls) return;
+        continue;
+      }
+      if (poll.event.type === 'JobCancellation') onCancellation(poll.event.jobId);
+      else context.logger.debug({ ...this.#fields(), message_type: poll.event.type === 'unknown' ? poll.event.messageType : poll.event.type }, 'broker message ignored while a job runs');
     }
   }
 

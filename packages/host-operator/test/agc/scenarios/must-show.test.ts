@@ -1,7 +1,8 @@
 // The must-show scenarios of issue 7 on an in-process agc (classic tier), the testkit API server and the
 // fake GitHub. Worker pods run the testkit stand-in runner in the kubelet's in-process mode (it completes
-// each job at GitHub with the job token), except where a scenario needs a worker that never reports (a
-// disrupted pod whose job must lapse at GitHub, as when a node dies). The last test checks that every AGC
+// each job at GitHub with the job token, and on SIGTERM reports it `canceled` as the real runner does), except
+// where a scenario needs a worker that never reports (a disrupted pod whose job must lapse at GitHub, as when
+// a node dies). The last test checks that every AGC
 // metric of the catalogue moved in at least one scenario of this file.
 import { metricCatalogue } from '@actions-gateway/metrics';
 import { standInContainers, type JobView } from '@actions-gateway/testkit';
@@ -96,12 +97,14 @@ describe('room: ceiling and quota leave jobs queued at GitHub until room appears
   }, 90_000);
 });
 
-/** Pods of the `disrupt`/`budget` groups run a worker that never reports: their jobs lapse at GitHub like a dead node's. */
-const silentWorkers = { startDelayMs: 0, inProcess: standInContainers({ match: (pod) => !/^(disrupt|budget)$/.test(String((pod.metadata as { labels?: Record<string, string> }).labels?.['actions-gateway/runner-group'])), run: { completeRetryDelayMs: 50 } }) };
+/** Pods of the `budget` group run a worker that never reports: their jobs lapse at GitHub like a dead node's. */
+const silentWorkers = { startDelayMs: 0, inProcess: standInContainers({ match: (pod) => !/^(budget)$/.test(String((pod.metadata as { labels?: Record<string, string> }).labels?.['actions-gateway/runner-group'])), run: { completeRetryDelayMs: 50 } }) };
 
 describe('disruptions', () => {
-  it('re-runs exactly once after an eviction, a preemption, an Eviction API drain and a delete', async () => {
-    s = await startScenario({ kubelet: silentWorkers });
+  // The workers report as a real runner does: SIGTERM (or the kill) cancels the job and the runner completes
+  // it `canceled`, so GitHub concludes each run `cancelled`. The AGC saw no user cancellation: each is re-run.
+  it('re-runs exactly once after an eviction, a preemption, an Eviction API drain and a delete, though the killed runner reported canceled', async () => {
+    s = await startScenario();
     const scenario = s;
     await scenario.group('disrupt', { maxListeners: 4, evictionRetryDelay: '1s', completedPodTTL: '1h' });
     const jobs = Array.from({ length: 4 }, () => scenario.env.github.control.enqueueJob({ repo: 'acme/app', labels: ['self-hosted', 'disrupt'], durationMs: 600_000 }));
@@ -117,6 +120,8 @@ describe('disruptions', () => {
     await scenario.env.core.deleteNamespacedPod({ namespace: NS, name: podOf(jobs[3]!.planId) });
     await eventually(async () => (await scenario.metrics()).includes(`actions_gateway_eviction_retries_total{namespace="${NS}",runner_group="disrupt"} 4`), 'four accepted re-runs', 60_000);
     for (const j of jobs) {
+      // The disrupted worker reported its job canceled, as the runner does on SIGTERM (not a user's cancel).
+      expect(jobOf(scenario, j.requestId)).toMatchObject({ state: 'completed', conclusion: 'canceled' });
       expect(acceptedReruns(scenario, j.runId)).toBe(1);
       expect(scenario.env.github.control.runs().find((r) => r.runId === j.runId)?.attempts).toBe(2);
     }
@@ -143,7 +148,7 @@ describe('disruptions', () => {
     expect(await scenario.metrics()).toContain(`actions_gateway_eviction_retries_total{namespace="${NS}",runner_group="budget"} 1`);
   }, 120_000);
 
-  it('never re-runs a job that failed on its own or whose run was cancelled', async () => {
+  it('never re-runs a job that failed on its own, nor one a user cancelled (JobCancellation stops its pod at once)', async () => {
     s = await startScenario();
     const scenario = s;
     await scenario.group('merits', { maxListeners: 2, evictionRetryDelay: '1s', completedPodTTL: '1h' });
@@ -151,15 +156,18 @@ describe('disruptions', () => {
     const cancelled = scenario.env.github.control.enqueueJob({ repo: 'acme/app', labels: ['self-hosted', 'merits'], durationMs: 600_000 });
     await eventually(() => jobOf(scenario, failing.requestId).state === 'completed', 'failing job concluded', 30_000);
     expect(jobOf(scenario, failing.requestId).conclusion).toBe('failed');
-    const long = await eventually(async () => (await scenario.pods('merits')).find((p) => p.planId === cancelled.planId && p.phase === 'Running'), 'long job running');
+    await eventually(async () => (await scenario.pods('merits')).find((p) => p.planId === cancelled.planId && p.phase === 'Running'), 'long job running');
     scenario.env.github.control.cancelRun(cancelled.runId);
-    // The classic tier leaves a cancellation to the worker, and the stand-in does not watch for one; the
-    // worst case stands in for it: the cancelled run's pod is then evicted. Still no re-run.
-    scenario.env.server.kubelet!.evict(NS, long.name);
-    await eventually(async () => (await scenario.pods('merits')).every((p) => p.phase === 'Succeeded' || p.phase === 'Failed'), 'both pods ended', 30_000);
+    // The AGC gets the JobCancellation on the job's session, stamps the pod job_cancelled and deletes it; the
+    // worker gets SIGTERM and reports the job canceled, as the runner does: the run ends cancelled long
+    // before its 10-minute script.
+    await eventually(() => jobOf(scenario, cancelled.requestId).state === 'cancelled', 'the cancelled job ended at GitHub', 30_000);
+    expect(jobOf(scenario, cancelled.requestId).conclusion).toBe('canceled');
+    await eventually(async () => !(await scenario.pods('merits')).some((p) => p.planId === cancelled.planId), 'the cancelled job\'s pod gone', 30_000);
     await quiet(2_500);
     expect(reruns(scenario, failing.runId)).toEqual([]);
     expect(reruns(scenario, cancelled.runId)).toEqual([]);
+    expect(scenario.env.github.control.runs().find((r) => r.runId === cancelled.runId)).toMatchObject({ status: 'completed', conclusion: 'cancelled', attempts: 1 });
     expect(await scenario.metrics()).not.toMatch(/actions_gateway_eviction_retries(_exhausted)?_total\{namespace="team-a",runner_group="merits"\}/);
   }, 90_000);
 
@@ -169,6 +177,9 @@ describe('disruptions', () => {
     await scenario.group('stuck', { pendingPodDeadline: '1s', evictionRetryDelay: '1s' });
     const job = scenario.env.github.control.enqueueJob({ repo: 'acme/app', labels: ['self-hosted', 'stuck'], durationMs: 20 });
     await eventually(async () => (await scenario.metrics()).includes(`actions_gateway_worker_pods_reaped_total{namespace="${NS}",runner_group="stuck",reason="pending_deadline"} 1`), 'stuck pod reaped', 30_000);
+    // The listener held the job: the reaper had it completed as cancelled at GitHub (not left to lapse as failed).
+    await eventually(() => jobOf(scenario, job.requestId).state === 'completed', 'the stuck job concluded', 10_000);
+    expect(jobOf(scenario, job.requestId).conclusion).toBe('canceled');
     await quiet(2_000);
     expect(reruns(scenario, job.runId)).toEqual([]);
     expect(jobOf(scenario, job.requestId).timesAcquired).toBe(1);
