@@ -20,7 +20,7 @@ function populated() {
   metrics.renewJobErrors.inc({ namespace });
   metrics.ipRangeUpdates.inc({ namespace });
   metrics.managedGateways.set(1);
-  metrics.reconcileErrors.inc({ controller: 'runnergroup', resource: 'RunnerGroup' });
+  metrics.reconcileErrors.inc({ controller: 'agc', resource: 'runnergroup' });
   metrics.reconcileErrors.inc({ controller: 'actionsgateway', resource: 'ActionsGateway' });
   for (let i = 0; i < RUNNER_GROUPS; i++) {
     const labels = { namespace, runner_group: `group-${i}` } as const;

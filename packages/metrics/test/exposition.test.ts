@@ -34,7 +34,7 @@ function populatedController(groups: number) {
     }
   }
   metrics.managedGateways.set(3);
-  metrics.reconcileErrors.inc({ controller: 'runnergroup', resource: 'RunnerGroup' });
+  metrics.reconcileErrors.inc({ controller: 'agc', resource: 'runnergroup' });
   return metrics;
 }
 

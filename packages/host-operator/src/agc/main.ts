@@ -157,7 +157,7 @@ export async function startAgc(argv: readonly string[], env: NodeJS.ProcessEnv, 
     concurrency: options.concurrency ?? 4,
     registry: metrics.registry,
     logger: log,
-    onError: () => metrics.reconcileErrors.inc({ controller: 'runnergroup', resource: 'runnergroup' }),
+    onError: () => metrics.reconcileErrors.inc({ controller: 'agc', resource: 'runnergroup' }),
   })
     .watch(groups)
     .watch(pods, podToRunnerGroup(groups as unknown as Informer<KubeObject>, pods));

@@ -1,6 +1,6 @@
 // The agc's spans: none without an OTLP endpoint (or with OTEL_SDK_DISABLED=true); with one, a
 // RunnerGroup.Reconcile root span per reconcile with runnergroup.namespace/name, error status when the
-// reconcile fails (counted in reconcile_errors_total{controller="runnergroup"}), flushed on shutdown,
+// reconcile fails (counted in reconcile_errors_total{controller="agc"}), flushed on shutdown,
 // service.name actions-gateway-agc. (The OTLP/gRPC receiver test belongs to helper/otlp.)
 import { SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
@@ -65,7 +65,7 @@ it('emits RunnerGroup.Reconcile per reconcile, marks failed ones, and flushes on
   // The next status write fails once: that reconcile errors, is retried, and succeeds.
   env.server.faults.inject({ verb: 'patch', resource: 'runnergroups/status', error: 500, count: 1 });
   await env.custom.patchNamespacedCustomObject({ group: 'actions-gateway.github.com', version: 'v1alpha1', plural: 'runnergroups', namespace: env.namespace, name: 'linux', body: [{ op: 'add', path: '/spec/maxListeners', value: 2 }] });
-  await eventually(async () => (await running.registry.metrics()).includes('actions_gateway_reconcile_errors_total{controller="runnergroup",resource="runnergroup"} 1'), 'reconcile error counted');
+  await eventually(async () => (await running.registry.metrics()).includes('actions_gateway_reconcile_errors_total{controller="agc",resource="runnergroup"} 1'), 'reconcile error counted');
   await running.shutdown();
   agc = undefined;
   const reconciles = spans.filter((s) => s.name === 'RunnerGroup.Reconcile');

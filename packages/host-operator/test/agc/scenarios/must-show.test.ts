@@ -212,7 +212,7 @@ describe('faults move the error metrics', () => {
     expect(text).toMatch(/actions_gateway_job_acquisition_errors_total\{namespace="team-a",reason="other"\} [1-9]/);
     expect(text).toMatch(/actions_gateway_renewjob_errors_total\{namespace="team-a"\} [1-9]/);
     expect(text).toMatch(/actions_gateway_agent_recycle_errors_total\{namespace="team-a",runner_group="faults"\} [1-9]/);
-    expect(text).toMatch(/actions_gateway_reconcile_errors_total\{controller="runnergroup",resource="runnergroup"\} [1-9]/);
+    expect(text).toMatch(/actions_gateway_reconcile_errors_total\{controller="agc",resource="runnergroup"\} [1-9]/);
     expect(jobs.map((j) => jobOf(scenario, j.requestId).conclusion)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded']);
   }, 90_000);
 });
