@@ -315,6 +315,11 @@ export class ScaleSetListener implements GroupListener {
       this.#ctx.logger.error({ ...this.#log(), message_id: messageId, message_type: result.messageType, err }, 'scale-set message does not parse; skipped');
     }
     const entries = result.kind === 'message' && ok ? result.jobs : [];
+    // A bad entry costs only itself: counted and logged here, its neighbours handled below.
+    for (const bad of result.kind === 'message' && ok ? result.rejected : []) {
+      this.#ctx.metrics.messagePollErrors.inc({ namespace: this.#labels().namespace, reason: 'other' });
+      this.#ctx.logger.error({ ...this.#log(), message_id: messageId, entry_index: bad.index, err: bad.error }, 'scale-set message entry does not parse; skipped');
+    }
     const effect = await this.#mutate(() => {
       const effect = effectOf(entries, this.#jobs, this.#ctx.clock.now(), (name) => jobOfRunner(name, this.#jobs.keys()));
       return { change: { cursor: messageId, jobs: effect.changes }, result: effect };
