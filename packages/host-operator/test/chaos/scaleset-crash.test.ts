@@ -1,0 +1,39 @@
+// Chaos (issue 10, must show): SIGKILL of the scale-set tier at 20 random points across a run of 100 jobs, in
+// both assignment modes (dotcom auto-assignment and GHES acquirejobs). Every job concludes exactly once,
+// none is lost, none runs twice, and no JIT runner registration is left behind. The kill points are seeded
+// (the same every run): a conclusion count, then a delay of up to 400 ms, so kills land mid-write, mid-poll,
+// mid-provision and mid-replay. Prints one line of figures per mode. Runs only under `AG_CHAOS=full`
+// (`pnpm test:chaos`); `pnpm test` runs the reduced form (test/agc/scaleset/crash-replay.test.ts).
+import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../../../scripts/seeded-random.js';
+import { formatFigures, runWithCrashes, type KillPoint } from '../agc/scaleset/crash-run.js';
+import { startScaleSetEnv } from '../agc/scaleset/scaleset-env.js';
+
+const full = process.env['AG_CHAOS'] === 'full';
+const JOBS = 100;
+const KILLS = 20;
+
+/** `KILLS` kill points spread over the run: sorted conclusion counts in [1, JOBS - 1], each with a delay. */
+function killPoints(seed: number): KillPoint[] {
+  const random = seededRandom(seed);
+  const points = Array.from({ length: KILLS }, () => ({ afterConclusions: 1 + Math.floor(random() * (JOBS - 1)), delayMs: Math.floor(random() * 400) }));
+  return points.sort((a, b) => a.afterConclusions - b.afterConclusions);
+}
+
+describe.skipIf(!full).each([
+  ['auto', 10],
+  ['acquire', 20],
+] as const)('scale-set tier SIGKILLed in %s mode', (mode, seed) => {
+  it(`${KILLS} kills across ${JOBS} jobs: every job concludes exactly once`, async () => {
+    const env = await startScaleSetEnv({ podQuota: 8, scaleSetSessionIdleMs: 300 });
+    try {
+      env.server.faults.inject({ verb: 'patch', resource: 'configmaps', latencyMs: 20 });
+      const figures = await runWithCrashes(env, { mode, total: JOBS, kills: killPoints(seed), finishMs: 240_000 });
+      console.log(formatFigures(`scaleset-crash ${mode}`, figures));
+      expect(figures).toMatchObject({ jobs: JOBS, kills: KILLS, lost: 0, duplicated: 0, extraPods: 0, leakedRunners: 0, leftInState: 0 });
+      for (const job of env.fake.control.jobs()) expect(job).toMatchObject({ state: 'completed', conclusion: 'succeeded', timesAcquired: 1 });
+    } finally {
+      await env.close();
+    }
+  }, 900_000);
+});
