@@ -30,6 +30,10 @@ describe.skipIf(!full).each([
       env.server.faults.inject({ verb: 'patch', resource: 'configmaps', latencyMs: 20 });
       const figures = await runWithCrashes(env, { mode, total: JOBS, kills: killPoints(seed), finishMs: 240_000 });
       console.log(formatFigures(`scaleset-crash ${mode}`, figures));
+      if (figures.leftInState > 0 || figures.leakedRunners > 0 || figures.lost > 0) {
+        console.log(env.logs.filter((l) => l.level !== 'debug' && l.level !== 'info').slice(-60).map((l) => `${l.level} ${l.msg} ${JSON.stringify(l.fields).slice(0, 240)}`).join('\n'));
+        console.log(env.logs.filter((l) => /loaded|session open|bound/.test(l.msg)).slice(-6).map((l) => `${l.msg} ${JSON.stringify(l.fields).slice(0, 200)}`).join('\n'));
+      }
       expect(figures).toMatchObject({ jobs: JOBS, kills: KILLS, lost: 0, duplicated: 0, extraPods: 0, leakedRunners: 0, leftInState: 0 });
       for (const job of env.fake.control.jobs()) expect(job).toMatchObject({ state: 'completed', conclusion: 'succeeded', timesAcquired: 1 });
     } finally {
