@@ -8,5 +8,5 @@ import { scaleSetScenarios } from '../agc/scaleset/scenarios.js';
 const full = process.env['AG_CHAOS'] === 'full';
 
 describe.runIf(full)('scale-set tier scenarios (AG_CHAOS=full)', () => {
-  for (const mode of ['auto', 'acquire'] as const) scaleSetScenarios({ mode, jobs: 50, throughput: true, room: true, disruptions: true, merits: true, budget: true });
+  for (const mode of ['auto', 'acquire'] as const) scaleSetScenarios({ mode, jobs: 50, throughput: true, ceiling: true, tiers: true, disruptions: true, merits: true, reaped: true, budget: true });
 });

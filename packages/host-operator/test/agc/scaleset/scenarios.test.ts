@@ -1,7 +1,9 @@
-// The classic must-show scenarios on the scale-set tier, reduced for `pnpm test`: the ceilings in dotcom
-// mode and one disruption form in GHES mode. Every scenario in both modes, with 50 jobs, runs under
-// AG_CHAOS=full (test/chaos/scaleset-scenarios.test.ts).
+// The classic must-show scenarios on the scale-set tier, reduced for `pnpm test` (the suite's budget): the
+// maxWorkers ceiling in dotcom mode, a reaped pod never re-run in GHES mode. Every scenario in both modes,
+// with 50 jobs, runs under AG_CHAOS=full (test/chaos/scaleset-scenarios.test.ts); the quota ceiling, crash
+// replay and disruptions have their own tests in this folder.
 import { scaleSetScenarios } from './scenarios.js';
 
-scaleSetScenarios({ mode: 'auto', jobs: 10, throughput: true, room: true, disruptions: false, merits: false, budget: false });
-scaleSetScenarios({ mode: 'acquire', jobs: 10, throughput: false, room: false, disruptions: false, merits: true, budget: false });
+const none = { jobs: 0, throughput: false, ceiling: false, tiers: false, disruptions: false, merits: false, reaped: false, budget: false };
+scaleSetScenarios({ ...none, mode: 'auto', ceiling: true });
+scaleSetScenarios({ ...none, mode: 'acquire', reaped: true });

@@ -21,9 +21,15 @@ export interface ScenarioPlan {
   /** Jobs of the throughput scenario (the issue's figure is 50). */
   readonly jobs: number;
   readonly throughput: boolean;
-  readonly room: boolean;
+  /** maxWorkers holds jobs at GitHub. */
+  readonly ceiling: boolean;
+  /** Priority tiers hold jobs at GitHub. */
+  readonly tiers: boolean;
   readonly disruptions: boolean;
+  /** Failed on its merits, cancelled: never re-run. */
   readonly merits: boolean;
+  /** Reaped at the pending deadline: never re-run. */
+  readonly reaped: boolean;
   readonly budget: boolean;
 }
 
@@ -109,7 +115,7 @@ export function scaleSetScenarios(plan: ScenarioPlan): void {
       expect(text).toContain(`actions_gateway_active_sessions{namespace="${NS}",runner_group="alpha"} 1`);
     }, 300_000);
 
-    it.runIf(plan.room)('holds jobs beyond maxWorkers at GitHub (never assigned) and runs them once a pod ends', async () => {
+    it.runIf(plan.ceiling)('holds jobs beyond maxWorkers at GitHub (never assigned) and runs them once a pod ends', async () => {
       s = await startScaleSetScenario(mode);
       const scenario = s;
       await group(scenario, 'ceil', { maxWorkers: 1, completedPodTTL: '0s' });
@@ -130,7 +136,7 @@ export function scaleSetScenarios(plan: ScenarioPlan): void {
       expect(jobs.map((j) => jobOf(scenario, j.requestId).timesAcquired)).toEqual([1, 1, 1]);
     }, 90_000);
 
-    it.runIf(plan.room)('holds jobs beyond the last priority tier at GitHub and runs them once a tier has room', async () => {
+    it.runIf(plan.tiers)('holds jobs beyond the last priority tier at GitHub and runs them once a tier has room', async () => {
       s = await startScaleSetScenario(mode);
       const scenario = s;
       const priorityTiers = [
@@ -196,7 +202,7 @@ export function scaleSetScenarios(plan: ScenarioPlan): void {
       expect(scenario.env.github.control.runs().find((r) => r.runId === job.runId)?.attempts).toBe(2);
     }, 150_000);
 
-    it.runIf(plan.merits)('never re-runs a job that failed on its own, whose run was cancelled, or whose pod was reaped', async () => {
+    it.runIf(plan.merits)('never re-runs a job that failed on its own or whose run was cancelled', async () => {
       s = await startScaleSetScenario(mode, { kubelet: workers(/^never$/) });
       const scenario = s;
       await group(scenario, 'merits', { evictionRetryDelay: '1s', completedPodTTL: '1h' });
@@ -218,7 +224,7 @@ export function scaleSetScenarios(plan: ScenarioPlan): void {
       expect(await scenario.metrics()).not.toMatch(/actions_gateway_eviction_retries(_exhausted)?_total\{namespace="team-a",runner_group="merits"\}/);
     }, 90_000);
 
-    it.runIf(plan.merits)('never re-runs the job of a pod reaped at its pending deadline', async () => {
+    it.runIf(plan.reaped)('never re-runs the job of a pod reaped at its pending deadline', async () => {
       s = await startScaleSetScenario(mode, { kubelet: { startDelayMs: 3_600_000 } });
       const scenario = s;
       await group(scenario, 'stuck', { pendingPodDeadline: '1s', evictionRetryDelay: '1s' });
