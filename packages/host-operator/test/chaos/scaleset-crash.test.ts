@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../../scripts/seeded-random.js';
 import { formatFigures, runWithCrashes, type KillPoint } from '../agc/scaleset/crash-run.js';
-import { startScaleSetEnv } from '../agc/scaleset/scaleset-env.js';
+import { scaleSetStateName } from '../../src/agc/scaleset/state-store.js';
+import { NAMESPACE, startScaleSetEnv } from '../agc/scaleset/scaleset-env.js';
 
 const full = process.env['AG_CHAOS'] === 'full';
 const JOBS = 100;
@@ -28,11 +29,15 @@ describe.skipIf(!full).each([
     const env = await startScaleSetEnv({ podQuota: 8, scaleSetSessionIdleMs: 300 });
     try {
       env.server.faults.inject({ verb: 'patch', resource: 'configmaps', latencyMs: 20 });
-      const figures = await runWithCrashes(env, { mode, total: JOBS, kills: killPoints(seed), finishMs: 240_000 });
+      const figures = await runWithCrashes(env, { mode, total: JOBS, kills: killPoints(seed), finishMs: 240_000, settleMs: 120_000 });
       console.log(formatFigures(`scaleset-crash ${mode}`, figures));
       if (figures.leftInState > 0 || figures.leakedRunners > 0 || figures.lost > 0) {
-        console.log(env.logs.filter((l) => l.level !== 'debug' && l.level !== 'info').slice(-60).map((l) => `${l.level} ${l.msg} ${JSON.stringify(l.fields).slice(0, 240)}`).join('\n'));
-        console.log(env.logs.filter((l) => /loaded|session open|bound/.test(l.msg)).slice(-6).map((l) => `${l.msg} ${JSON.stringify(l.fields).slice(0, 200)}`).join('\n'));
+        const cm = await env.core.readNamespacedConfigMap({ namespace: NAMESPACE, name: scaleSetStateName('linux') });
+        console.log(Object.entries(cm.data ?? {}).filter(([k]) => k.startsWith('job.')).map(([, v]) => v).join('\n'));
+        console.log(JSON.stringify((await env.port.listPods(NAMESPACE, {})).filter((p) => p.status?.phase !== 'Succeeded').map((p) => [p.metadata?.name, p.status?.phase])));
+        console.log(JSON.stringify(env.fake.control.runners().filter((r) => r.scaleSetId !== null && r.state === 'registered').map((r) => [r.name, r.status, r.busy])));
+        const lastOpen = env.logs.map((l) => l.msg).lastIndexOf('scale-set state loaded');
+        console.log(env.logs.slice(Math.max(0, lastOpen - 5)).filter((l) => !/took another job|worker pod finished|refused by ResourceQuota/.test(l.msg)).slice(0, 80).map((l) => `${l.level} ${l.msg} ${JSON.stringify(l.fields).slice(0, 240)}`).join('\n'));
       }
       expect(figures).toMatchObject({ jobs: JOBS, kills: KILLS, lost: 0, duplicated: 0, extraPods: 0, leakedRunners: 0, leftInState: 0 });
       for (const job of env.fake.control.jobs()) expect(job).toMatchObject({ state: 'completed', conclusion: 'succeeded', timesAcquired: 1 });

@@ -438,6 +438,7 @@ export class ScaleSetListener implements GroupListener {
   async #drain(): Promise<void> {
     if (!this.#drained) {
       this.#drained = true;
+      this.#ctx.logger.debug({ ...this.#log(), replay: this.#deferred.length }, 'scale-set queue drained; replaying stored jobs');
       await this.#sweepRunners();
       for (const jobId of this.#deferred) this.#start(jobId);
       this.#deferred = [];

@@ -18,6 +18,8 @@ export interface CrashRunOptions {
   readonly kills: readonly KillPoint[];
   /** How long to wait for every conclusion once the last kill is done. */
   readonly finishMs: number;
+  /** How long the state and the runners may take to settle once every job concluded [60 s]. */
+  readonly settleMs?: number;
   /** Period of the leaked-runner sweep of each tier process. */
   readonly runnerSweepMs?: number;
 }
@@ -86,7 +88,7 @@ export async function runWithCrashes(env: ScaleSetEnv, options: CrashRunOptions)
     return leftInState === 0 && leakedRunners === 0;
   };
   await sleep(1_000);
-  await waitFor('the state and the runners to settle', count, 60_000).catch(() => undefined);
+  await waitFor('the state and the runners to settle', count, options.settleMs ?? 60_000).catch(() => undefined);
   const jobs = env.fake.control.jobs();
   return {
     jobs: jobs.length,
