@@ -38,7 +38,7 @@ export { ScaleSetAdminClient } from './scaleset-admin.js';
 export type { ScaleSetSpec, ScaleSetAdminOptions } from './scaleset-admin.js';
 export { ScaleSetSession } from './scaleset-session.js';
 export type { ScaleSetSessionOptions, ScaleSetPollResult } from './scaleset-session.js';
-export type { ScaleSetStatistics, RunnerScaleSet, ScaleSetJobMessage, ScaleSetJobBase } from './scaleset-types.js';
+export type { ScaleSetStatistics, RunnerScaleSet, ScaleSetJobMessage, ScaleSetJobBase, ScaleSetRejectedEntry } from './scaleset-types.js';
 export { BrokerClientError, metricReason, isBrokerError } from './errors.js';
 export type { BrokerErrorKind, ErrorSource, MetricReason, BrokerErrorDetails } from './errors.js';
 export { errorFromResponse } from './classify.js';

@@ -5,7 +5,7 @@ import { httpSend, readJsonObject, type FieldReader, type HttpOptions, type Http
 import { DEFAULT_POLL_DEADLINE_MS, DEFAULT_POLL_HEADERS_TIMEOUT_MS } from './classic-session.js';
 import { CallGate } from './pacing.js';
 import type { ScaleSetAdminClient } from './scaleset-admin.js';
-import { readJobMessages, readStatistics, type ScaleSetJobMessage, type ScaleSetStatistics } from './scaleset-types.js';
+import { readJobMessages, readStatistics, type ScaleSetJobMessage, type ScaleSetRejectedEntry, type ScaleSetStatistics } from './scaleset-types.js';
 import { joinUrl } from './urls.js';
 
 /** Settings of a {@link ScaleSetSession}. */
@@ -31,6 +31,8 @@ export type ScaleSetPollResult =
       readonly messageId: number;
       readonly messageType: string;
       readonly jobs: readonly ScaleSetJobMessage[];
+      /** Entries skipped because they do not parse (no `jobId`, not an object): count and log each; the rest stand. */
+      readonly rejected: readonly ScaleSetRejectedEntry[];
       readonly statistics?: ScaleSetStatistics;
     }
   /** A message whose body does not parse: skip it by its id (persist, then acknowledge), never retry it. */
@@ -157,7 +159,8 @@ export class ScaleSetSession {
         const body = typeof f.get('body') === 'string' ? (f.get('body') as string) : '';
         const statistics = readStatistics(f.get('statistics'));
         try {
-          return { kind: 'message' as const, messageId, messageType, jobs: readJobMessages(body, operation), ...(statistics && { statistics }) };
+          const { jobs, rejected } = readJobMessages(body, operation);
+          return { kind: 'message' as const, messageId, messageType, jobs, rejected, ...(statistics && { statistics }) };
         } catch (error) {
           if (!(error instanceof BrokerClientError)) throw error;
           return { kind: 'malformed' as const, messageId, messageType, error };

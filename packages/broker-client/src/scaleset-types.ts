@@ -72,8 +72,28 @@ export function readScaleSet(value: unknown, operation: string): RunnerScaleSet 
   return { id, name, runnerGroupId: num(o.runnerGroupId) ?? 0, ...(groupName !== undefined && { runnerGroupName: groupName }), labels, raw: o };
 }
 
-/** Parses the JSON array inside a `RunnerScaleSetJobMessages` body. */
-export function readJobMessages(body: string, operation: string): ScaleSetJobMessage[] {
+/** An entry of a `RunnerScaleSetJobMessages` batch that was skipped: its place in the batch and why. */
+export interface ScaleSetRejectedEntry {
+  /** Zero-based position in the message body's array. */
+  readonly index: number;
+  /** What is wrong with it (names the field). */
+  readonly error: BrokerClientError;
+  /** The entry as received. */
+  readonly raw: unknown;
+}
+
+/** The entries of one batch: those that parse, and those skipped. */
+export interface ScaleSetJobEntries {
+  readonly jobs: ScaleSetJobMessage[];
+  readonly rejected: ScaleSetRejectedEntry[];
+}
+
+/**
+ * Parses the JSON array inside a `RunnerScaleSetJobMessages` body. A body that is not a JSON array is thrown
+ * (`malformed_body`); one bad entry (not an object, no `jobId`) is skipped and reported in `rejected`, and the
+ * rest of the batch is kept — one bad entry must not lose its neighbours.
+ */
+export function readJobMessages(body: string, operation: string): ScaleSetJobEntries {
   let list: unknown;
   try {
     list = body.trim() === '' ? [] : JSON.parse(body);
@@ -81,38 +101,52 @@ export function readJobMessages(body: string, operation: string): ScaleSetJobMes
     throw new BrokerClientError('malformed_body', `${operation}: the message body is not a JSON array`, { operation, cause });
   }
   if (!Array.isArray(list)) throw new BrokerClientError('malformed_body', `${operation}: the message body is not a JSON array`, { operation });
-  return list.map((entry): ScaleSetJobMessage => {
-    const o = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
-    const jobId = str(o.jobId);
-    const messageType = str(o.messageType) ?? '';
-    if (jobId === undefined) throw new BrokerClientError('malformed_body', `${operation}: a ${messageType || 'job'} message has no jobId`, { operation });
-    const base: ScaleSetJobBase = {
-      runnerRequestId: num(o.runnerRequestId) ?? 0,
-      jobId,
-      requestLabels: Array.isArray(o.requestLabels) ? o.requestLabels.filter((l): l is string => typeof l === 'string') : [],
-      raw: o,
-      ...(str(o.repositoryName) !== undefined && { repositoryName: str(o.repositoryName)! }),
-      ...(str(o.ownerName) !== undefined && { ownerName: str(o.ownerName)! }),
-      ...(num(o.workflowRunId) !== undefined && { workflowRunId: num(o.workflowRunId)! }),
-      ...(str(o.jobWorkflowRef) !== undefined && { jobWorkflowRef: str(o.jobWorkflowRef)! }),
-      ...(str(o.jobDisplayName) !== undefined && { jobDisplayName: str(o.jobDisplayName)! }),
-      ...(str(o.eventName) !== undefined && { eventName: str(o.eventName)! }),
-    };
-    const runner = {
-      ...(num(o.runnerId) !== undefined && { runnerId: num(o.runnerId)! }),
-      ...(str(o.runnerName) !== undefined && { runnerName: str(o.runnerName)! }),
-    };
-    switch (messageType) {
-      case 'JobAvailable':
-        return { ...base, type: 'JobAvailable', ...(str(o.acquireJobUrl) !== undefined && { acquireJobUrl: str(o.acquireJobUrl)! }) };
-      case 'JobAssigned':
-        return { ...base, type: 'JobAssigned' };
-      case 'JobStarted':
-        return { ...base, type: 'JobStarted', ...runner };
-      case 'JobCompleted':
-        return { ...base, type: 'JobCompleted', ...runner, ...(str(o.result) !== undefined && { result: str(o.result)! }) };
-      default:
-        return { ...base, type: 'unknown', messageType };
+  const out: ScaleSetJobEntries = { jobs: [], rejected: [] };
+  list.forEach((entry: unknown, index) => {
+    try {
+      out.jobs.push(readJobMessage(entry, index, operation));
+    } catch (error) {
+      if (!(error instanceof BrokerClientError)) throw error;
+      out.rejected.push({ index, error, raw: entry });
     }
   });
+  return out;
+}
+
+function readJobMessage(entry: unknown, index: number, operation: string): ScaleSetJobMessage {
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+    throw new BrokerClientError('malformed_body', `${operation}: entry ${index} of the message is not an object`, { operation });
+  }
+  const o = entry as Record<string, unknown>;
+  const messageType = str(o.messageType) ?? '';
+  const jobId = str(o.jobId);
+  if (jobId === undefined || jobId === '') throw new BrokerClientError('malformed_body', `${operation}: entry ${index} (${messageType || 'job'} message) has no jobId`, { operation });
+  const base: ScaleSetJobBase = {
+    runnerRequestId: num(o.runnerRequestId) ?? 0,
+    jobId,
+    requestLabels: Array.isArray(o.requestLabels) ? o.requestLabels.filter((l): l is string => typeof l === 'string') : [],
+    raw: o,
+    ...(str(o.repositoryName) !== undefined && { repositoryName: str(o.repositoryName)! }),
+    ...(str(o.ownerName) !== undefined && { ownerName: str(o.ownerName)! }),
+    ...(num(o.workflowRunId) !== undefined && { workflowRunId: num(o.workflowRunId)! }),
+    ...(str(o.jobWorkflowRef) !== undefined && { jobWorkflowRef: str(o.jobWorkflowRef)! }),
+    ...(str(o.jobDisplayName) !== undefined && { jobDisplayName: str(o.jobDisplayName)! }),
+    ...(str(o.eventName) !== undefined && { eventName: str(o.eventName)! }),
+  };
+  const runner = {
+    ...(num(o.runnerId) !== undefined && { runnerId: num(o.runnerId)! }),
+    ...(str(o.runnerName) !== undefined && { runnerName: str(o.runnerName)! }),
+  };
+  switch (messageType) {
+    case 'JobAvailable':
+      return { ...base, type: 'JobAvailable', ...(str(o.acquireJobUrl) !== undefined && { acquireJobUrl: str(o.acquireJobUrl)! }) };
+    case 'JobAssigned':
+      return { ...base, type: 'JobAssigned' };
+    case 'JobStarted':
+      return { ...base, type: 'JobStarted', ...runner };
+    case 'JobCompleted':
+      return { ...base, type: 'JobCompleted', ...runner, ...(str(o.result) !== undefined && { result: str(o.result)! }) };
+    default:
+      return { ...base, type: 'unknown', messageType };
+  }
 }

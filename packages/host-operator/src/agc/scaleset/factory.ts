@@ -27,6 +27,8 @@ export interface ScaleSetTierOptions {
   readonly errorBackoffMs?: number | undefined;
   /** How long a pod that ended before its runner took a job waits for a late JobStarted before the job gets a new pod. Default 5 s. */
   readonly startGraceMs?: number | undefined;
+  /** Period of the sweep that deletes JIT registrations a crash leaked (it also runs once on replay). Default 10 min. */
+  readonly runnerSweepMs?: number | undefined;
   /** Poll bounds (defaults: broker-client's 60 s header deadline, 100 ms floor between polls). */
   readonly poll?: ScaleSetListenerSettings['poll'];
   /**
@@ -62,6 +64,7 @@ export function createScaleSetListenerTier(options: ScaleSetTierOptions): Listen
     errorBackoffMs: options.errorBackoffMs ?? 1_000,
     poll: options.poll,
     startGraceMs: options.startGraceMs,
+    runnerSweepMs: options.runnerSweepMs,
   };
   return (context) => {
     if (admin?.github !== context.github) admin = { github: context.github, client: adminClient(context.github, context.clock) };

@@ -18,6 +18,7 @@ import {
 } from '@actions-gateway/core';
 import type { ListenerContext, ListenerGroup } from '../listener/group-listener.js';
 import { planIdOf, scaleSetPayload, type RanJob, type ScaleSetJobRecord } from './job-record.js';
+import { deleteScaleSetRunner } from './runner-sweep.js';
 import type { ScaleSetRef } from './state-store.js';
 
 /** The JIT runner name prefix of a job's pod: `ag-<jobId>`, followed by the API's random suffix. */
@@ -159,10 +160,22 @@ async function attemptJob(deps: JobWorkerDeps, jobId: string): Promise<Attempt> 
     case 'aborted':
       return 'stopped';
     case 'invalid_payload':
+      await dropRunner(deps, jobId, jit.runnerId);
       return 'done';
     default:
+      // No pod will run this registration; the next attempt makes its own.
+      await dropRunner(deps, jobId, jit.runnerId);
       return deps.record(jobId)?.phase === 'assigned' ? 'retry' : 'done';
   }
+}
+
+/** Deletes a JIT registration no pod will run (best effort: the periodic sweep catches what this misses). */
+async function dropRunner(deps: JobWorkerDeps, jobId: string, runnerId: number): Promise<void> {
+  if (deps.signal.aborted) return;
+  const group = deps.group().provisioner;
+  await deleteScaleSetRunner(deps.admin, runnerId, deps.signal).catch((err: unknown) =>
+    deps.context.logger.warn({ namespace: group.namespace, runner_group: group.name, job_id: jobId, runner_id: runnerId, err }, 'deleting an unused JIT runner registration failed; the sweep retries'),
+  );
 }
 
 /** Follows a pod a previous AGC (or a racing provision) created, to its end. */

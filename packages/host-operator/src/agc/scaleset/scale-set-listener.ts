@@ -13,6 +13,7 @@ import { killable } from './killable.js';
 import { jobOfRunner, runScaleSetJob } from './job-worker.js';
 import { isSettled, type ScaleSetJobRecord } from './job-record.js';
 import { effectOf } from './queue-message.js';
+import { sweepLeakedRunners } from './runner-sweep.js';
 import { bindScaleSet, ownerLabel, scaleSetName } from './scale-set-binding.js';
 import type { ScaleSetRef, ScaleSetStateChange, ScaleSetStateStore } from './state-store.js';
 import { TierConditions } from './tier-conditions.js';
@@ -30,6 +31,8 @@ export interface ScaleSetListenerSettings {
   readonly poll?: { readonly headersTimeoutMs?: number; readonly deadlineMs?: number; readonly minIntervalMs?: number } | undefined;
   /** How long a pod that ended before its runner took a job waits for a late JobStarted before the job gets a new pod [5 s]. */
   readonly startGraceMs?: number | undefined;
+  /** Period of the sweep for JIT registrations a crash leaked (see runner-sweep.ts); it also runs once on replay [10 min]. */
+  readonly runnerSweepMs?: number | undefined;
 }
 
 /** What the listener is built from. */
@@ -66,6 +69,9 @@ export class ScaleSetListener implements GroupListener {
   /** The tail of the queue of job-record changes (see #mutate). */
   #mutations: Promise<void> = Promise.resolve();
   #errorDelay: number;
+  /** When the next leaked-runner sweep is due (epoch ms); 0 until the replay's sweep ran. */
+  #nextSweep = 0;
+  #sweeping: Promise<void> | undefined;
   readonly #loop: Promise<void>;
 
   constructor(deps: ScaleSetListenerDeps) {
@@ -73,7 +79,7 @@ export class ScaleSetListener implements GroupListener {
     // With a kill switch, nothing of this listener reaches the cluster once it is pulled (crash tests).
     const kube = killable(deps.context.provision.kubernetes, deps.killSignal);
     this.#ctx = deps.killSignal ? { ...deps.context, kubernetes: killable(deps.context.kubernetes, deps.killSignal), provision: { ...deps.context.provision, kubernetes: kube } } : deps.context;
-    if (deps.killSignal) this.#deps = { ...deps, store: killable(deps.store, deps.killSignal) };
+    if (deps.killSignal) this.#deps = { ...deps, store: killable(deps.store, deps.killSignal), admin: killable(deps.admin, deps.killSignal) };
     this.#group = deps.context.group;
     this.#signal = deps.killSignal ? AbortSignal.any([this.#stop.signal, deps.killSignal]) : this.#stop.signal;
     this.#conditions = new TierConditions(() => this.#ctx.onChange());
@@ -97,7 +103,9 @@ export class ScaleSetListener implements GroupListener {
   async stop(reason: ListenerStopReason): Promise<void> {
     this.#stop.abort(new Error(`listener stopped: ${reason}`));
     await this.#loop;
-    await Promise.all([...this.#workers]);
+    await this.#sweeping;
+    // A killed tier waits for nothing (a call it had on the wire may never answer).
+    if (!this.#deps.killSignal?.aborted) await Promise.all([...this.#workers]);
     const session = this.#session;
     this.#session = undefined;
     const deadline = AbortSignal.timeout(10_000);
@@ -243,6 +251,7 @@ export class ScaleSetListener implements GroupListener {
   async #pollLoop(session: ScaleSetSession): Promise<void> {
     const metrics = this.#ctx.metrics;
     while (!this.#signal.aborted) {
+      this.#maybeSweep();
       let capacity = { advertised: 0, room: 0 };
       try {
         capacity = await readCapacity(this.#ctx.provision.kubernetes, this.#group.provisioner, this.#jobs);
@@ -273,7 +282,7 @@ export class ScaleSetListener implements GroupListener {
       }
       if (result.kind === 'empty') {
         this.#conditions.clear('ScaleSetStaleMessage');
-        this.#drain();
+        await this.#drain();
         continue;
       }
       if (!(await this.#handle(session, result))) return;
@@ -315,6 +324,11 @@ export class ScaleSetListener implements GroupListener {
       this.#ctx.logger.error({ ...this.#log(), message_id: messageId, message_type: result.messageType, err }, 'scale-set message does not parse; skipped');
     }
     const entries = result.kind === 'message' && ok ? result.jobs : [];
+    // A bad entry costs only itself: counted and logged here, its neighbours handled below.
+    for (const bad of result.kind === 'message' && ok ? result.rejected : []) {
+      this.#ctx.metrics.messagePollErrors.inc({ namespace: this.#labels().namespace, reason: 'other' });
+      this.#ctx.logger.error({ ...this.#log(), message_id: messageId, entry_index: bad.index, err: bad.error }, 'scale-set message entry does not parse; skipped');
+    }
     const effect = await this.#mutate(() => {
       const effect = effectOf(entries, this.#jobs, this.#ctx.clock.now(), (name) => jobOfRunner(name, this.#jobs.keys()));
       return { change: { cursor: messageId, jobs: effect.changes }, result: effect };
@@ -417,12 +431,45 @@ export class ScaleSetListener implements GroupListener {
     return stored === true;
   }
 
-  /** After the first empty poll: every message is handled, so replayed jobs are known as they are. */
-  #drain(): void {
-    if (this.#drained) return;
-    this.#drained = true;
-    for (const jobId of this.#deferred) this.#start(jobId);
-    this.#deferred = [];
+  /**
+   * After the first empty poll: every message is handled, so replayed jobs are known as they are. The leaked
+   * runners of the replayed jobs are swept first (their workers make new ones); later sweeps run periodically.
+   */
+  async #drain(): Promise<void> {
+    if (!this.#drained) {
+      this.#drained = true;
+      this.#ctx.logger.debug({ ...this.#log(), replay: this.#deferred.length }, 'scale-set queue drained; replaying stored jobs');
+      await this.#sweepRunners();
+      for (const jobId of this.#deferred) this.#start(jobId);
+      this.#deferred = [];
+    }
+  }
+
+  /** Starts a periodic sweep when one is due (after the replay's). */
+  #maybeSweep(): void {
+    if (!this.#drained || this.#sweeping || this.#ctx.clock.now().getTime() < this.#nextSweep) return;
+    this.#sweeping = this.#sweepRunners().finally(() => (this.#sweeping = undefined));
+  }
+
+  /** Deletes the JIT registrations no pod will run (runner-sweep.ts). Never throws. */
+  async #sweepRunners(): Promise<void> {
+    this.#nextSweep = this.#ctx.clock.now().getTime() + (this.#deps.settings.runnerSweepMs ?? 600_000);
+    const scaleSet = this.#scaleSet;
+    if (!scaleSet) return;
+    try {
+      const { deleted, failed } = await sweepLeakedRunners({
+        admin: this.#deps.admin,
+        kube: this.#ctx.provision.kubernetes,
+        group: this.#group.provisioner,
+        scaleSetId: scaleSet.id,
+        working: (jobId) => this.#ctx.inFlight.has(jobId),
+        signal: this.#signal,
+      });
+      if (deleted.length > 0) this.#ctx.logger.warn({ ...this.#log(), runners: deleted }, 'deleted JIT runner registrations no pod will run (leaked by a crash or a failed provision)');
+      for (const f of failed) this.#ctx.logger.warn({ ...this.#log(), runner: f.name, err: f.err }, 'deleting a leaked JIT runner registration failed; the next sweep tries again');
+    } catch (err) {
+      if (!this.#signal.aborted) this.#ctx.logger.warn({ ...this.#log(), err }, 'sweeping leaked JIT runner registrations failed; the next sweep tries again');
+    }
   }
 
   #start(jobId: string): void {

@@ -113,3 +113,24 @@ it('skips a message the cursor already passed, and counts and survives one that 
   await waitFor('the condition to clear', () => listener.conditions().find((c) => c.type === 'Degraded')?.status === 'False');
   expect(listener.activeSessions()).toBe(1);
 }, 60_000);
+
+it('skips only the bad entry of a batch: counts and logs it, and acts on the entries beside it', async () => {
+  const { env, listener } = await startTier();
+  await waitFor('a session', () => sessionOpen(env));
+  env.runners.enabled = false;
+  const set = env.fake.control.scaleSets()[0]!;
+  const neighbour = '0f0f0f0f-0000-4000-8000-0000000000aa';
+  const entries = [
+    { messageType: 'JobStarted', runnerRequestId: 3, runnerName: 'someone' },
+    { messageType: 'JobAssigned', runnerRequestId: 4, jobId: neighbour, repositoryName: 'app', ownerName: 'acme', workflowRunId: 9, requestLabels: ['linux'] },
+  ];
+  env.fake.control.pushScaleSetMessage(set.id, { body: JSON.stringify(entries) });
+  await waitFor('a pod for the good entry', async () => (await env.port.getPod(NAMESPACE, `runner-linux-${neighbour}`)) !== undefined);
+  expect(await env.metrics.registry.getSingleMetricAsString('actions_gateway_message_poll_errors_total')).toContain(`{namespace="${NAMESPACE}",reason="other"} 1`);
+  const logged = env.logs.filter((l) => l.level === 'error' && l.msg === 'scale-set message entry does not parse; skipped');
+  expect(logged).toHaveLength(1);
+  expect(logged[0]!.fields).toMatchObject({ entry_index: 0 });
+  expect(String((logged[0]!.fields.err as Error).message)).toMatch(/no jobId/);
+  await waitFor('the message acknowledged', () => env.fake.control.scaleSets()[0]!.messages.every((m) => m.deleted));
+  expect(listener.activeSessions()).toBe(1);
+}, 60_000);
