@@ -1,7 +1,8 @@
 // `pnpm test:soak [--minutes N] [--jobs-per-minute J] [--sample-seconds S]`: runs the sandbox (real gmc, agc and
 // egress-proxy processes) under steady load, samples RSS (/proc/<pid>/status VmRSS) and open fds
 // (/proc/<pid>/fd) of every host process each interval, prints each host's growth per hour, and writes
-// bench-results/soak.json. Goal: flat (< 5 %/h RSS). The first sample interval is warm-up and not counted.
+// bench-results/soak.json. Goal: flat (< 5 %/h RSS). Samples in the warm-up (--warmup-minutes, default 2) are
+// not counted. Short runs overstate growth: the slope of a GC sawtooth over minutes is mostly noise.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
@@ -30,6 +31,7 @@ function flag(name: string, fallback: number): number {
 const minutes = flag('minutes', 30);
 const jobsPerMinute = flag('jobs-per-minute', 30);
 const sampleMs = flag('sample-seconds', 60) * 1000;
+const warmupMs = flag('warmup-minutes', 2) * 60_000;
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'ag-soak-'));
 const sandboxDir = join(dir, 'sandbox');
@@ -48,18 +50,21 @@ const state = (): State | undefined => {
 };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Queues one job at the fake GitHub's control API (HTTPS with the sandbox's own CA). */
-function enqueue(githubUrl: string, ca: string, labels: string[]): Promise<void> {
+/** Calls the fake GitHub's control API (HTTPS with the sandbox's own CA); resolves to the JSON answer. */
+function control(githubUrl: string, ca: string, method: 'GET' | 'POST', path: string, payload?: unknown): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const body = JSON.stringify({ org: 'acme-1', repo: 'acme-1/app', labels, durationMs: 1_000 });
-    const req = request(`${githubUrl}/_control/jobs`, { method: 'POST', ca, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`enqueue: HTTP ${String(res.statusCode)}`))));
+    const body = payload === undefined ? '' : JSON.stringify(payload);
+    const req = request(`${githubUrl}/_control${path}`, { method, ca, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString('utf8')));
+      res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(text || 'null') as unknown) : reject(new Error(`${method} ${path}: HTTP ${String(res.statusCode)}`))));
     });
     req.on('error', reject);
     req.end(body);
   });
 }
+const enqueue = (githubUrl: string, ca: string, labels: string[]): Promise<unknown> =>
+  control(githubUrl, ca, 'POST', '/jobs', { org: 'acme-1', repo: 'acme-1/app', labels, durationMs: 1_000 });
 
 const tsx = createRequire(join(root, 'package.json')).resolve('tsx');
 const sandbox = spawn(process.execPath, ['--import', tsx, '--conditions=source', join(root, 'packages/testkit/src/sandbox.ts'), '--source', '--jobs', '2', '--keep', '--plain', '--dir', sandboxDir], {
@@ -127,20 +132,26 @@ while (Date.now() - began < minutes * 60_000) {
 }
 clearInterval(loadTimer);
 await sleep(5_000);
-const end = state()!;
+// Every job at the fake (the sandbox's own first two and the ones queued here).
+const jobs = (await control(first.githubUrl, ca, 'GET', '/jobs')) as { state: string; timesAcquired: number }[];
+const completions = new Map<string, number>();
+for (const r of (await control(first.githubUrl, ca, 'GET', '/requests')) as { path: string; status: number }[]) {
+  if (r.path.endsWith('/completejob') && (r.status === 200 || r.status === 204)) completions.set(r.path, (completions.get(r.path) ?? 0) + 1);
+}
 const report: Record<string, { rss: Growth; fds: Growth; restarts: number }> = {};
 for (const h of hosts) {
   const e = samples.get(h)!;
-  report[h] = { rss: growthPerHour(e.rss, sampleMs), fds: growthPerHour(e.fds, sampleMs), restarts: e.pids.size - 1 };
+  report[h] = { rss: growthPerHour(e.rss, warmupMs), fds: growthPerHour(e.fds, warmupMs), restarts: e.pids.size - 1 };
 }
-const concluded = end.jobs.filter((j) => j.state === 'completed').length;
-const duplicated = end.jobs.filter((j) => j.timesAcquired > 1 || j.completions > 1).length;
+const concluded = jobs.filter((j) => j.state === 'completed').length;
+// The request log keeps the last 10,000 requests: completions are counted over what it still holds.
+const duplicated = jobs.filter((j) => j.timesAcquired > 1).length + [...completions.values()].filter((n) => n > 1).length;
 for (const [h, r] of Object.entries(report)) {
   console.log(
     `soak ${h}: rss ${(r.rss.first / 2 ** 20).toFixed(1)} → ${(r.rss.last / 2 ** 20).toFixed(1)} MiB, growth ${(r.rss.perHour / 2 ** 20).toFixed(2)} MiB/h = ${r.rss.percentPerHour.toFixed(2)} %/h; fds ${r.fds.first} → ${r.fds.last}, growth ${r.fds.perHour.toFixed(1)}/h = ${r.fds.percentPerHour.toFixed(2)} %/h; restarts ${r.restarts}`,
   );
 }
-console.log(`soak: ${minutes} min, jobs queued ${queued + 2} (enqueue errors ${enqueueErrors}), concluded ${concluded}, duplicated ${duplicated}; goal < ${GOAL_PERCENT_PER_HOUR} %/h RSS per host`);
-writeBenchResult('soak', { minutes, jobsPerMinute, sampleSeconds: sampleMs / 1000, warmupSeconds: sampleMs / 1000, jobsQueued: queued + 2, jobsConcluded: concluded, duplicated, enqueueErrors, goalPercentPerHour: GOAL_PERCENT_PER_HOUR, hosts: report, samples: Object.fromEntries([...samples].map(([h, e]) => [h, { rss: e.rss, fds: e.fds }])) });
+console.log(`soak: ${minutes} min, jobs ${jobs.length} (enqueue errors ${enqueueErrors}), concluded ${concluded}, duplicated ${duplicated}; goal < ${GOAL_PERCENT_PER_HOUR} %/h RSS per host`);
+writeBenchResult('soak', { minutes, jobsPerMinute, sampleSeconds: sampleMs / 1000, warmupSeconds: warmupMs / 1000, jobsQueued: jobs.length, jobsConcluded: concluded, duplicated, enqueueErrors, goalPercentPerHour: GOAL_PERCENT_PER_HOUR, hosts: report, samples: Object.fromEntries([...samples].map(([h, e]) => [h, { rss: e.rss, fds: e.fds }])) });
 const flat = Object.values(report).every((r) => r.rss.percentPerHour < GOAL_PERCENT_PER_HOUR);
 await stop(flat && duplicated === 0 ? 0 : 1);

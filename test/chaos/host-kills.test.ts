@@ -42,6 +42,20 @@ async function until<T>(what: string, ms: number, probe: () => T | undefined | f
   }
 }
 
+/** Where the jobs are and the last lines of each host's log, for a failure message. */
+function diagnosis(): string {
+  const counts = new Map<string, number>();
+  for (const j of state()?.jobs ?? []) counts.set(`${j.state}/${j.timesAcquired}`, (counts.get(`${j.state}/${j.timesAcquired}`) ?? 0) + 1);
+  const logs = ['agc-1', 'gmc'].map((h) => {
+    try {
+      return `${h}.log:\n${readFileSync(join(dir, 'sandbox', 'logs', `${h}.log`), 'utf8').split('\n').filter((l) => /"level":"(warn|error)"/.test(l)).slice(-15).join('\n')}`;
+    } catch {
+      return `${h}.log: none`;
+    }
+  });
+  return `jobs by state/timesAcquired: ${JSON.stringify([...counts])}\n${logs.join('\n')}`;
+}
+
 afterAll(async () => {
   if (sandbox && sandbox.exitCode === null && sandbox.signalCode === null && sandbox.pid !== undefined) {
     sandbox.kill('SIGTERM');
@@ -81,7 +95,9 @@ describe.runIf(full)('chaos: agc and gmc SIGKILLed at random points (full)', () 
         return now !== undefined && now !== pid;
       });
       // Recovered: work moves again (one more job concluded), or nothing was left to do.
-      await until(`jobs concluding after killing ${host}`, 180_000, () => concluded() > before || state()?.allConcluded);
+      await until(`jobs concluding after killing ${host}`, 180_000, () => concluded() > before || state()?.allConcluded).catch((err: unknown) => {
+        throw new Error(`${String(err)}\n${diagnosis()}`);
+      });
       kills.push({ host, at, recoveredMs: Date.now() - at });
     }
     const code = await exited;
