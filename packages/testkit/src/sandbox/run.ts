@@ -155,6 +155,8 @@ export class Sandbox {
     const gmcPorts = { metrics: await freePort(), health: await freePort() };
     await this.supervisor.start({
       name: 'gmc',
+      // Like its Deployment: a gmc that dies comes back (the chaos suite SIGKILLs it).
+      restart: true,
       argv: [...programArgv('gmc', o.mode, this.root), '--kubeconfig', kubeconfig, '--metrics-bind-address', `127.0.0.1:${gmcPorts.metrics}`,
         '--health-probe-bind-address', `127.0.0.1:${gmcPorts.health}`, '--webhook-bind-address', '0', '--github-api-url', `${this.github.url}/api/v3`, '--allow-floating-image-tags'],
       env: { ...base, AGC_IMAGE: 'ghcr.io/actions-gateway/agc:sandbox', PROXY_IMAGE: 'ghcr.io/actions-gateway/proxy:sandbox', POD_NAMESPACE: 'actions-gateway-system', NODE_EXTRA_CA_CERTS: githubCa },

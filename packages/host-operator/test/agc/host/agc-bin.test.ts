@@ -1,10 +1,11 @@
 // The real `agc` bin (run from source through tsx): exit 2 with one line on bad flags or env, help on
-// stdout, and exit 0 after SIGTERM once it ran.
+// stdout, and exit 0 after SIGTERM once it ran; with a group listening, SIGTERM hands every session back to
+// GitHub (deleted there) and exits within its 20 s grace.
 import { spawn } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { eventually, startAgcEnv, type AgcEnv } from './agc-env.js';
+import { eventually, runnerGroup, startAgcEnv, type AgcEnv } from './agc-env.js';
 
 const bin = fileURLToPath(new URL('../../../src/agc.ts', import.meta.url));
 
@@ -60,13 +61,26 @@ it('exits 2 with one line naming the problem, and prints --help on stdout', asyn
   expect(help.stdout).toMatch(/^agc: /);
 }, 120_000);
 
-it('runs, becomes ready, and exits 0 on SIGTERM', async () => {
+it('runs, becomes ready, and on SIGTERM stops polling, deletes its sessions at GitHub and exits 0 within the grace', async () => {
+  await env.objects.create(runnerGroup(env.namespace, 'term', { runnerLabels: ['self-hosted', 'term'], maxListeners: 2 }));
+  const github = env.github.control;
   const health = await freePort();
   const args = env.args().map((a, i, all) => (all[i - 1] === '--health-probe-bind-address' ? `127.0.0.1:${health}` : a));
+  let termAt = 0;
   const result = await run(args, env.env(), async (pid) => {
     await eventually(async () => (await fetch(`http://127.0.0.1:${health}/readyz`)).status === 200, 'bin ready', 60_000);
+    await eventually(() => github.sessions().some((s) => s.status === 'active'), 'a session at GitHub', 90_000);
+    termAt = Date.now();
     process.kill(pid, 'SIGTERM');
   });
-  expect(result.code).toBe(0);
+  expect(result.code, result.stderr).toBe(0);
+  expect(Date.now() - termAt).toBeLessThan(20_000); // the agc's shutdown deadline
   expect(result.stdout.split('\n').filter(Boolean).every((l) => (JSON.parse(l) as { component?: string }).component === 'agc')).toBe(true);
+  expect(github.sessions().filter((s) => s.status === 'active')).toEqual([]);
+  expect(github.requests().filter((r) => r.method === 'DELETE' && r.path === '/_broker/session').length).toBeGreaterThanOrEqual(1);
+  // Nothing reaches GitHub once the process is gone.
+  const exitedAt = Date.now();
+  await new Promise((r) => setTimeout(r, 300));
+  expect(github.requests().filter((r) => r.at > exitedAt)).toEqual([]);
 }, 120_000);
+

@@ -1,0 +1,196 @@
+// Chaos: an in-process agc (classic tier) against the fake GitHub while GitHub misbehaves: black-holed polls,
+// 429 storms with and without Retry-After, the installation-token endpoint down, 5xx bursts, fan-out
+// deliveries and cancelled runs. Each fault runs while jobs are queued; after it stops every job must run
+// exactly once (or end cancelled, for cancelled runs). Each phase prints one figures line.
+// `AG_CHAOS=full` (pnpm test:chaos) runs the long form with production poll timeouts; `pnpm test` the reduced
+// one, without the phases whose floor is long (the 5 s no-Retry-After fallback) or covered elsewhere (fan-out:
+// the must-show throughput scenario).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobView, RecordedRequest } from '@actions-gateway/testkit';
+import { eventually } from '../agc/host/agc-env.js';
+import { startScenario, type Scenario } from '../agc/scenarios/scenario-env.js';
+
+const full = process.env['AG_CHAOS'] === 'full';
+/** Seconds the token endpoint stays down in the full form (the issue's 10 minutes; shorter runs via env). */
+const tokenOutageMs = Number(process.env['AG_CHAOS_TOKEN_OUTAGE_S'] ?? 600) * 1000;
+const plan = full
+  ? { jobsPerPhase: 20, blackholeMs: 90_000, stormMs: 30_000, tokenOutageMs, burst: 20, pollHeadersTimeoutMs: undefined }
+  : { jobsPerPhase: 2, blackholeMs: 1_500, stormMs: 1_000, tokenOutageMs: 2_000, burst: 1, pollHeadersTimeoutMs: 1_500 };
+/** The issue's bound on recovery once black-holed polls stop. */
+const BLACKHOLE_RECOVERY_BOUND_MS = 60_000;
+const POLL = '/_broker/message';
+const GROUP = 'chaos';
+
+let s: Scenario;
+const figures: string[] = [];
+
+beforeAll(async () => {
+  s = await startScenario({
+    fakeTimings: { lockTtlMs: 600_000, deliveryWindowMs: 5_000 },
+    timings: { ...(plan.pollHeadersTimeoutMs !== undefined && { pollHeadersTimeoutMs: plan.pollHeadersTimeoutMs }) },
+  });
+  await s.group(GROUP, { maxListeners: 3, completedPodTTL: '1h' });
+}, 60_000);
+afterAll(async () => {
+  await s?.close();
+  for (const f of figures) console.log(f);
+});
+
+const enqueue = (n: number, extra: { durationMs?: number; fanout?: number } = {}): JobView[] =>
+  Array.from({ length: n }, () => s.env.github.control.enqueueJob({ repo: 'acme/app', labels: ['self-hosted', GROUP], durationMs: 20, ...extra }));
+const view = (j: JobView): JobView => s.env.github.control.job(j.requestId)!;
+const faultHits = (id: string): RecordedRequest[] => s.env.github.control.requests().filter((r) => r.fault === id);
+
+/** Pods per plan id, over every worker pod of the group. */
+async function podsPerPlan(): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (const p of await s.pods(GROUP)) counts.set(p.planId, (counts.get(p.planId) ?? 0) + 1);
+  return counts;
+}
+
+/**
+ * Waits until every job is terminal and returns the figures: lost = not concluded as expected, duplicated =
+ * acquired more than once or run by more than one pod.
+ */
+async function settle(jobs: JobView[], expected: (j: JobView) => boolean, boundMs: number): Promise<{ lost: JobView[]; duplicated: JobView[] }> {
+  await eventually(() => jobs.every((j) => expected(view(j))), `${jobs.length} jobs concluded`, boundMs).catch(() => undefined);
+  const pods = await podsPerPlan();
+  const views = jobs.map(view);
+  return {
+    lost: views.filter((j) => !expected(j)),
+    duplicated: views.filter((j) => j.timesAcquired > 1 || (pods.get(j.planId) ?? 0) > 1),
+  };
+}
+
+const succeeded = (j: JobView): boolean => j.state === 'completed' && j.conclusion === 'succeeded' && j.timesAcquired === 1;
+
+/** Runs a phase: faults on, jobs queued, faults off; then waits for every job and records one figures line. */
+async function phase(
+  name: string,
+  options: { jobs: () => JobView[]; faults: () => string[]; faultMs: number; boundMs: number; expected?: (j: JobView) => boolean; during?: (jobs: JobView[]) => Promise<void> },
+): Promise<{ jobs: JobView[]; faultIds: string[]; recoveredMs: number; stoppedAt: number }> {
+  const faultIds = options.faults();
+  const jobs = options.jobs();
+  const until = Date.now() + options.faultMs;
+  await options.during?.(jobs);
+  const left = until - Date.now();
+  if (left > 0) await new Promise((r) => setTimeout(r, left));
+  for (const id of faultIds) s.env.github.control.clearFaults(id);
+  const stoppedAt = Date.now();
+  const expected = options.expected ?? succeeded;
+  const { lost, duplicated } = await settle(jobs, expected, options.boundMs);
+  const recoveredMs = Date.now() - stoppedAt;
+  const injected = faultIds.reduce((n, id) => n + faultHits(id).length, 0);
+  figures.push(`chaos agc/github ${name}: jobs=${jobs.length} faults_injected=${injected} lost=${lost.length} duplicated=${duplicated.length} recovered_in=${(recoveredMs / 1000).toFixed(1)}s`);
+  expect(lost.map((j) => JSON.stringify(j)), `${name}: lost jobs`).toEqual([]);
+  expect(duplicated.map((j) => JSON.stringify(j)), `${name}: duplicated jobs`).toEqual([]);
+  return { jobs, faultIds, recoveredMs, stoppedAt };
+}
+
+/** Every poll after a 429 of the same session starts no earlier than the Retry-After it was given. */
+function assertRetryAfterHonoured(faultId: string, retryAfterMs: number): number {
+  const all = s.env.github.control.requests().filter((r) => r.path === POLL);
+  let checked = 0;
+  for (const hit of all.filter((r) => r.fault === faultId)) {
+    const next = all.find((r) => r.at > hit.at && r.query['sessionId'] === hit.query['sessionId'] && r !== hit);
+    if (!next) continue;
+    expect(next.at - hit.at, `poll of session ${hit.query['sessionId']} ${next.at - hit.at} ms after a 429 with Retry-After ${retryAfterMs} ms`).toBeGreaterThanOrEqual(retryAfterMs);
+    checked++;
+  }
+  return checked;
+}
+
+describe(`chaos: agc under GitHub faults (${full ? 'full' : 'reduced'})`, () => {
+  it('recovers from black-holed polls within 60 s of them stopping, losing and doubling nothing', async () => {
+    const r = await phase('blackhole', {
+      faults: () => [s.env.github.control.inject({ method: 'GET', path: POLL, always: true, action: { blackhole: 'before-headers' } }).id],
+      jobs: () => enqueue(plan.jobsPerPhase),
+      faultMs: plan.blackholeMs,
+      boundMs: BLACKHOLE_RECOVERY_BOUND_MS + 30_000,
+    });
+    expect(faultHits(r.faultIds[0]!).length).toBeGreaterThan(0);
+    expect(r.recoveredMs).toBeLessThanOrEqual(BLACKHOLE_RECOVERY_BOUND_MS);
+  }, BLACKHOLE_RECOVERY_BOUND_MS + plan.blackholeMs + 60_000);
+
+  it('makes no poll before Retry-After expires during a 429 storm, and recovers', async () => {
+    const retryAfterS = 1;
+    const r = await phase('429-retry-after', {
+      faults: () => [s.env.github.control.inject({ method: 'GET', path: POLL, always: true, action: { status: 429, shape: 'broker', retryAfter: { seconds: retryAfterS } } }).id],
+      jobs: () => enqueue(plan.jobsPerPhase),
+      faultMs: plan.stormMs,
+      boundMs: 60_000,
+    });
+    expect(assertRetryAfterHonoured(r.faultIds[0]!, retryAfterS * 1000)).toBeGreaterThan(0);
+  }, 120_000);
+
+  it.runIf(full)('backs off without Retry-After (no poll within the 5 s fallback) and recovers', async () => {
+    const r = await phase('429-no-retry-after', {
+      faults: () => [s.env.github.control.inject({ method: 'GET', path: POLL, always: true, action: { status: 429, shape: 'broker' } }).id],
+      jobs: () => enqueue(plan.jobsPerPhase),
+      faultMs: plan.stormMs,
+      boundMs: 360_000,
+    });
+    // broker-client's fallback without Retry-After starts at 5 s and doubles (pacing.ts, rateLimitFallbackMs).
+    expect(assertRetryAfterHonoured(r.faultIds[0]!, 5_000)).toBeGreaterThan(0);
+  }, 420_000);
+
+  it.runIf(full)('rides out the installation-token endpoint being down, then runs every queued job', async () => {
+    const tokenPath = '/app/installations/*/access_tokens';
+    await phase('token-endpoint-down', {
+      faults: () => {
+        const id = s.env.github.control.inject({ method: 'POST', path: tokenPath, always: true, action: { status: 503, shape: 'rest' } }).id;
+        // Full form: the cached token dies at GitHub too, so the agc must come back for a new one during the
+        // outage (its re-mint after a 401 waits out the 30 s floor since the last mint, then meets the 503s).
+        // Reduced form: the cached token stays good, and work must go on untouched by the outage.
+        if (full) s.env.github.control.expireToken('installation-token', s.env.app.appId);
+        return [id];
+      },
+      jobs: () => enqueue(plan.jobsPerPhase),
+      faultMs: plan.tokenOutageMs,
+      boundMs: 180_000,
+    });
+  }, plan.tokenOutageMs + 240_000);
+
+  it('rides out 5xx bursts on polls, acquire and JIT config, running each job once', async () => {
+    const r = await phase('5xx-bursts', {
+      faults: () => [
+        s.env.github.control.inject({ method: 'GET', path: POLL, times: plan.burst, action: { status: 503, shape: 'text' } }).id,
+        s.env.github.control.inject({ method: 'POST', path: '/_run/*/acquirejob', times: plan.burst, action: { status: 500, shape: 'run-service' } }).id,
+        s.env.github.control.inject({ method: 'POST', path: '/orgs/*/actions/runners/generate-jitconfig', times: plan.burst, action: { status: 502, shape: 'rest' } }).id,
+      ],
+      jobs: () => enqueue(plan.jobsPerPhase),
+      faultMs: plan.stormMs,
+      boundMs: 120_000,
+    });
+    expect(r.faultIds.map((id) => faultHits(id).length).reduce((a, b) => a + b)).toBeGreaterThan(0);
+  }, 180_000);
+
+  it.runIf(full)('runs fan-out deliveries (one job offered to every session) exactly once', async () => {
+    await phase('fan-out', {
+      faults: () => [],
+      jobs: () => enqueue(plan.jobsPerPhase, { fanout: 3 }),
+      faultMs: 0,
+      boundMs: 120_000,
+    });
+  }, 180_000);
+
+  it('starts no worker for a run cancelled while its job was being claimed', async () => {
+    const cancelled = (j: JobView): boolean => j.state === 'cancelled' && j.conclusion === 'canceled' && j.timesAcquired === 0;
+    const r = await phase('cancelled-runs', {
+      // Every acquire is held a while, and the run is cancelled while its acquire is in flight.
+      faults: () => [s.env.github.control.inject({ method: 'POST', path: '/_run/*/acquirejob', always: true, action: { latencyMs: 1_000 } }).id],
+      jobs: () => enqueue(plan.jobsPerPhase),
+      faultMs: 0,
+      boundMs: 60_000,
+      expected: cancelled,
+      during: async (jobs) => {
+        for (const j of jobs) {
+          await eventually(() => s.env.github.control.requests().some((q) => q.path === `/_run/${j.requestId}/acquirejob`), `an acquire of job ${j.requestId}`, 30_000);
+          s.env.github.control.cancelRun(j.runId);
+        }
+      },
+    });
+    const pods = await podsPerPlan();
+    expect(r.jobs.filter((j) => pods.has(j.planId)).map((j) => j.planId), 'worker pods of cancelled jobs').toEqual([]);
+  }, 120_000);
+});
