@@ -16,7 +16,7 @@ interface Esbuild {
 }
 
 const packageOf: Record<HostProgram, string> = {
-  gmc: 'host-operator', agc: 'host-operator', 'egress-proxy': 'host-proxy', 'worker-wrapper': 'host-worker', 'stand-in-runner': 'testkit',
+  gmc: 'host-operator', agc: 'host-operator', 'egress-proxy': 'host-proxy', 'worker-wrapper': 'host-worker', 'stand-in-runner': 'testkit', 'parent-watch': 'testkit',
 };
 
 /** Loads esbuild through tsx (its dependency); undefined when it cannot be found. */
