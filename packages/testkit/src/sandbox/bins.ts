@@ -47,6 +47,9 @@ export function useBundle(program: HostProgram, root: string, file: string): voi
   bundles.set(`${root}\0${program}`, file);
 }
 
+/** The env var naming the sandbox's PID to the parent-death watch (`src/parent-watch.ts`) of every process below it. */
+export const SANDBOX_PID_ENV = 'AG_SANDBOX_PID';
+
 /** The file of a program as this sandbox runs it: its bundle if there is one, else its dist or source file. */
 function runnable(program: HostProgram, mode: BinMode, root: string): string {
   return bundles.get(`${root}\0${program}`) ?? programPath(program, mode, root);

@@ -7,7 +7,7 @@ import type { FakeGitHub } from '../github/server.js';
 import { startFakeGitHub } from '../github/server.js';
 import { createTestCertificates } from '../tls.js';
 import { localAgcEnv, deploymentEnv, loopbackProxyUrl, withoutLoopback } from './agc-env.js';
-import { missingBuilds, programArgv, useBundle, workspaceRoot, writeLauncher, type HostProgram } from './bins.js';
+import { missingBuilds, programArgv, SANDBOX_PID_ENV, useBundle, workspaceRoot, writeLauncher, type HostProgram } from './bins.js';
 import { bundleSources } from './bundle.js';
 import { Supervisor } from './children.js';
 import { applyAll, crdDocuments, isWorkerPod, startCluster } from './cluster.js';
@@ -143,6 +143,7 @@ export class Sandbox {
         return {
           ...(address && { HTTPS_PROXY: loopbackProxyUrl(address), HTTP_PROXY: loopbackProxyUrl(address) }),
           NO_PROXY: withoutLoopback('svc.cluster.local,localhost,127.0.0.1'),
+          [SANDBOX_PID_ENV]: String(process.pid),
           PROXY_CA_CERT_PATH: workerCa,
           RUNNER_HOME_DIR: join(podDir, 'home', 'runner'),
           RUNNER_WORKER_PATH: launcher,
@@ -166,7 +167,7 @@ export class Sandbox {
     this.timeline.mark('CRDs applied');
     this.event('CRDs applied');
 
-    const base = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp' };
+    const base = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', [SANDBOX_PID_ENV]: String(process.pid) };
     const gmcPorts = { metrics: await freePort(), health: await freePort() };
     await this.supervisor.start({
       name: 'gmc',
