@@ -146,7 +146,7 @@ describe('ag-sandbox end to end', () => {
     const kubectl = promisify(execFile);
     const { stdout } = await kubectl('/usr/bin/kubectl', ['--kubeconfig', started.kubeconfig, 'get', 'ag,rg,pods', '-A'], { encoding: 'utf8' });
     expect(stdout).toMatch(/actionsgateway\.actions-gateway\.github\.com\/gw\s+1\s+True/);
-    expect(stdout).toMatch(/runnergroup\.actions-gateway\.github\.com\/gw-classic\s+Classic\s+10\s+\d+\s+True/);
+    expect(stdout).toMatch(/runnergroup\.actions-gateway\.github\.com\/gw-classic\s+Classic\s+5\s+\d+\s+True/);
     expect(stdout).toMatch(/runnergroup\.actions-gateway\.github\.com\/gw-scaleset-1\s+ScaleSet\s+\d+\s+\d+\s+True/);
     expect(stdout).toMatch(/pod\/runner-gw-classic-\S+\s+\d\/1\s+(Running|Completed)/);
 

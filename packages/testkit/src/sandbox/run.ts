@@ -8,7 +8,7 @@ import { startFakeGitHub } from '../github/server.js';
 import { createTestCertificates } from '../tls.js';
 import { localAgcEnv, deploymentEnv, loopbackProxyUrl, withoutLoopback } from './agc-env.js';
 import { missingBuilds, programArgv, SANDBOX_PID_ENV, useBundle, workspaceRoot, writeLauncher, type HostProgram } from './bins.js';
-import { bundleSources } from './bundle.js';
+import { bundleBuilt, bundleSources } from './bundle.js';
 import { Supervisor } from './children.js';
 import { applyAll, crdDocuments, isWorkerPod, startCluster } from './cluster.js';
 import { JobBook } from './jobs.js';
@@ -113,19 +113,28 @@ export class Sandbox {
   async start(signal?: AbortSignal): Promise<void> {
     const o = this.options;
     const dir = o.dir;
-    if (o.mode === 'source') {
-      const bundled = await bundleSources(this.root, PROGRAMS);
-      for (const [program, file] of bundled ?? []) useBundle(program, this.root, file);
-      this.event(bundled ? 'bundled the hosts from source (esbuild)' : 'running the hosts from source through tsx');
-    }
+    // One file per program (see bundle.ts), made while the fakes start; without esbuild, or with --no-bundle, the
+    // programs run as built (or from source through tsx).
+    const bundling = o.mode === 'source' ? bundleSources(this.root, PROGRAMS) : o.bundle ? bundleBuilt(this.root, PROGRAMS) : Promise.resolve(undefined);
     // Every JIT runner needs a fresh RSA key: make about as many as the run needs while the hosts start.
-    const keys = Math.min(64, o.jobs + 10 * o.tenants);
-    const [github, proxyTls] = await Promise.all([
-      startFakeGitHub({ https: true, port: o.githubPort, holdMs: 5_000, rsaKeyPool: keys }),
+    const keys = Math.min(64, o.jobs + 20 * o.tenants);
+    const [github, proxyTls, bundled] = await Promise.all([
+      startFakeGitHub({ https: true, port: o.githubPort, holdMs: 5_000, rsaKeyPool: keys }).then((g) => {
+        this.timeline.mark('fake GitHub up');
+        return g;
+      }),
       createTestCertificates(['127.0.0.1']),
+      bundling.then((b) => {
+        if (b) this.timeline.mark(o.mode === 'source' ? 'hosts bundled from source' : 'hosts bundled (or bundles reused)');
+        return b;
+      }, (e: unknown) => {
+        this.event(`could not bundle the programs (${(e as Error).message.split('\n')[0] ?? ''}); running them unbundled`);
+        return undefined;
+      }),
     ]);
+    for (const [program, file] of bundled ?? []) useBundle(program, this.root, file);
+    if (o.mode === 'source' && !bundled) this.event('running the hosts from source through tsx');
     this.github = github;
-    this.timeline.mark('fake GitHub up');
     this.event(`fake GitHub on ${this.github.url}`);
     const githubCa = this.file('ca/github-ca.crt', this.github.caPem!);
     const proxyCa = this.file('ca/proxy-ca.crt', proxyTls.caPem);

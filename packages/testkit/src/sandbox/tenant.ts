@@ -47,10 +47,10 @@ export function tenantObjects(t: TenantPlan, githubUrl: string, app: CreatedApp)
         gitHubURL: `${githubUrl}/${t.org}`,
         proxy: { minReplicas: 1, maxReplicas: 1 },
         runnerGroups: [
-          { name: 'classic', acquisitionProtocol: 'Classic', runnerLabels: [...t.classicLabels], maxListeners: 10, maxWorkers: 10, podTemplate: runner },
+          { name: 'classic', acquisitionProtocol: 'Classic', runnerLabels: [...t.classicLabels], maxListeners: 5, maxWorkers: 10, podTemplate: runner },
           t.secondProtocol === 'ScaleSet'
             ? { name: t.scaleSetName, acquisitionProtocol: 'ScaleSet', runnerLabels: ['self-hosted', 'linux'], maxWorkers: 10, podTemplate: runner }
-            : { name: 'second', acquisitionProtocol: 'Classic', runnerLabels: secondGroupLabels(t), maxListeners: 10, maxWorkers: 10, podTemplate: runner },
+            : { name: 'second', acquisitionProtocol: 'Classic', runnerLabels: secondGroupLabels(t), maxListeners: 5, maxWorkers: 10, podTemplate: runner },
         ],
       },
     } as KubernetesObject,
