@@ -2,11 +2,16 @@
 // On a fresh clone nothing is built yet: build the workspace first (`pnpm build`), then run the built sandbox.
 import { existsSync } from 'node:fs';
 import { spawn, spawnSync } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+
+// The sandbox's timeline counts from here (or from the end of a build), not from its own process start.
+let launchedAt = Math.round(performance.timeOrigin);
 
 const root = new URL('..', import.meta.url);
 const needed = [
   'packages/testkit/dist/sandbox.js',
   'packages/testkit/dist/stand-in-runner.js',
+  'packages/testkit/dist/parent-watch.js',
   'packages/host-operator/dist/gmc.js',
   'packages/host-operator/dist/agc.js',
   'packages/host-proxy/dist/main.js',
@@ -24,8 +29,13 @@ if (missing().length > 0) {
     console.error(`ag-sandbox: the build failed (${missing()[0] ?? 'see above'} missing): fix the error above and run \`pnpm build\`, or run from source with \`pnpm start -- --source\``);
     process.exit(1);
   }
+  console.error(`ag-sandbox: built in ${((Date.now() - launchedAt) / 1000).toFixed(1)}s`);
+  launchedAt = Date.now();
 }
-const sandbox = spawn(process.execPath, [new URL('packages/testkit/dist/sandbox.js', root).pathname, ...process.argv.slice(2)], { stdio: 'inherit' });
+const sandbox = spawn(process.execPath, [new URL('packages/testkit/dist/sandbox.js', root).pathname, ...process.argv.slice(2)], {
+  stdio: 'inherit',
+  env: { ...process.env, AG_SANDBOX_LAUNCHED_AT: String(launchedAt) },
+});
 // Ctrl-C reaches the sandbox too (same process group); wait for it to stop its children instead of dying first.
 process.on('SIGINT', () => undefined);
 process.on('SIGTERM', () => sandbox.kill('SIGTERM'));

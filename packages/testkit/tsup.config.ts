@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/cli.ts', 'src/stand-in-runner.ts', 'src/sandbox.ts'],
+  entry: ['src/index.ts', 'src/cli.ts', 'src/stand-in-runner.ts', 'src/sandbox.ts', 'src/parent-watch.ts'],
   format: ['esm'],
   dts: { entry: 'src/index.ts' },
   sourcemap: true,

@@ -161,6 +161,14 @@ describe('ag-sandbox end to end', () => {
     expect(out).toContain(`conclusions: succeeded ${JOBS}`);
     expect(out).toMatch(/queue→pod latency: p50 \d+\.\d+s, p95 \d+\.\d+s \(\d+ pods\)/);
     expect(out).toContain('restarting');
+    // The phase timeline: where the run's time went, each phase once, in time order.
+    const timeline = out.slice(out.indexOf('timeline ('));
+    const phases = ['fake GitHub up', 'Kubernetes API up', 'CRDs applied', 'gmc spawned', 'gmc process up', 'AGC Deployment created (gmc)', 'agc spawned', 'agc process up', 'jobs queued', 'first job acquired', 'first worker pod running (kubelet)', 'first job completed', 'last job completed'];
+    for (const p of phases) expect(timeline, p).toMatch(new RegExp(`\\d+\\.\\d\\ds  ${p.replace(/[()]/g, '\\$&')} +\\+\\d+\\.\\d\\ds`));
+    const at = (p: string): number => Number(new RegExp(`(\\d+\\.\\d\\d)s  ${p.replace(/[()]/g, '\\$&')} `).exec(timeline)![1]);
+    expect(at('gmc spawned')).toBeLessThanOrEqual(at('gmc process up'));
+    expect(at('jobs queued')).toBeLessThanOrEqual(at('first job acquired'));
+    expect(at('first job completed')).toBeLessThanOrEqual(at('last job completed'));
     // Every child was stopped by its PID.
     for (const [name, pid] of Object.entries(final.children)) if (pid !== undefined) expect(alive(pid), name).toBe(false);
     prometheus.process.kill('SIGTERM');

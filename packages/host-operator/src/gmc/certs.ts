@@ -114,15 +114,18 @@ export interface MetricsBundle {
 /** Generates the metrics CA, the server leaf (proxy and controller Service names) and the client leaf. */
 export async function generateMetricsBundle(namespace: string, now = new Date()): Promise<MetricsBundle> {
   const ca = await issue({ cn: `actions-gateway-metrics-ca.${namespace}`, ca: true, usages: KU.keyCertSign | KU.cRLSign | KU.digitalSignature, now });
-  const server = await issue({
-    cn: `actions-gateway-proxy.${namespace}.svc`,
-    dnsNames: [...serviceDnsNames('actions-gateway-proxy', namespace), ...serviceDnsNames('actions-gateway-controller', namespace)],
-    usages: KU.keyEncipherment | KU.digitalSignature,
-    eku: [serverAuth],
-    issuer: ca,
-    now,
-  });
-  const client = await issue({ cn: 'actions-gateway-metrics-scraper', usages: KU.keyEncipherment | KU.digitalSignature, eku: [clientAuth], issuer: ca, now });
+  // The two leaves' RSA keys are made side by side on libuv's threads (each takes 0.1–0.5 s).
+  const [server, client] = await Promise.all([
+    issue({
+      cn: `actions-gateway-proxy.${namespace}.svc`,
+      dnsNames: [...serviceDnsNames('actions-gateway-proxy', namespace), ...serviceDnsNames('actions-gateway-controller', namespace)],
+      usages: KU.keyEncipherment | KU.digitalSignature,
+      eku: [serverAuth],
+      issuer: ca,
+      now,
+    }),
+    issue({ cn: 'actions-gateway-metrics-scraper', usages: KU.keyEncipherment | KU.digitalSignature, eku: [clientAuth], issuer: ca, now }),
+  ]);
   return { ca: ca.cert, server: { cert: server.cert, key: server.key }, client: { cert: client.cert, key: client.key } };
 }
 

@@ -21,23 +21,23 @@ export async function tenantCertificates(writer: ObjectWriter, namespace: string
     secretData(writer, namespace, 'actions-gateway-metrics-tls'),
     secretData(writer, namespace, 'actions-gateway-metrics-client'),
   ]);
-  const proxyPair =
+  const kept =
+    metricsServer?.['tls.crt'] && metricsServer['tls.key'] && metricsServer['ca.crt'] && metricsClient?.['tls.crt'] && metricsClient['tls.key'] && !certNeedsRenewal(metricsServer['tls.crt'], now)
+      ? {
+          metricsServer: { certPem: metricsServer['tls.crt'], keyPem: metricsServer['tls.key'], caPem: metricsServer['ca.crt'] },
+          metricsClient: { certPem: metricsClient['tls.crt'], keyPem: metricsClient['tls.key'], caPem: metricsServer['ca.crt'] },
+        }
+      : undefined;
+  // A new tenant needs both: their RSA keys are made side by side rather than one after the other.
+  const [proxyPair, metrics] = await Promise.all([
     proxy?.['tls.crt'] && proxy['tls.key'] && !certNeedsRenewal(proxy['tls.crt'], now)
       ? { certPem: proxy['tls.crt'], keyPem: proxy['tls.key'] }
-      : await generateProxyCert(namespace, now).then((p) => ({ certPem: p.cert, keyPem: p.key }));
-  const metricsValid =
-    metricsServer?.['tls.crt'] && metricsServer['tls.key'] && metricsServer['ca.crt'] && metricsClient?.['tls.crt'] && metricsClient['tls.key'] && !certNeedsRenewal(metricsServer['tls.crt'], now);
-  if (metricsValid) {
-    return {
-      proxy: proxyPair,
-      metricsServer: { certPem: metricsServer['tls.crt']!, keyPem: metricsServer['tls.key']!, caPem: metricsServer['ca.crt']! },
-      metricsClient: { certPem: metricsClient['tls.crt']!, keyPem: metricsClient['tls.key']!, caPem: metricsServer['ca.crt']! },
-    };
-  }
-  const bundle = await generateMetricsBundle(namespace, now);
-  return {
-    proxy: proxyPair,
-    metricsServer: { certPem: bundle.server.cert, keyPem: bundle.server.key, caPem: bundle.ca },
-    metricsClient: { certPem: bundle.client.cert, keyPem: bundle.client.key, caPem: bundle.ca },
-  };
+      : generateProxyCert(namespace, now).then((p) => ({ certPem: p.cert, keyPem: p.key })),
+    kept ??
+      generateMetricsBundle(namespace, now).then((bundle) => ({
+        metricsServer: { certPem: bundle.server.cert, keyPem: bundle.server.key, caPem: bundle.ca },
+        metricsClient: { certPem: bundle.client.cert, keyPem: bundle.client.key, caPem: bundle.ca },
+      })),
+  ]);
+  return { proxy: proxyPair, ...metrics };
 }

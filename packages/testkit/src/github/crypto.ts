@@ -1,5 +1,5 @@
 // Key, token and JWT helpers built on node:crypto only.
-import { createPublicKey, createVerify, generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
+import { createPublicKey, createVerify, generateKeyPair, generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 
 export { randomUUID };
 
@@ -27,6 +27,50 @@ export interface RsaKeyPair {
 
 export function generateRsa(bits = 2048): RsaKeyPair {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: bits });
+  return rsaPairOf(publicKey, privateKey);
+}
+
+/**
+ * RSA-2048 keys made ahead on libuv's thread pool. A key made on demand blocks the event loop for 70–400 ms, and
+ * in one process with an API server and a kubelet (the sandbox) every JIT runner then stalls everything else.
+ * `take` hands out a ready key (or makes one on the spot when none is) and starts making its replacement.
+ */
+export class RsaKeyPool {
+  private readonly ready: RsaKeyPair[] = [];
+  private making = 0;
+  private closed = false;
+
+  constructor(private readonly size: number) {
+    this.refill();
+  }
+
+  take(): RsaKeyPair {
+    const key = this.ready.shift() ?? generateRsa();
+    this.refill();
+    return key;
+  }
+
+  /** Stops making keys (one in the making finishes on its thread and is dropped). */
+  close(): void {
+    this.closed = true;
+    this.ready.length = 0;
+  }
+
+  private refill(): void {
+    // One at a time: a spare core makes them while the hosts start; libuv's four threads stay free for fs and web crypto.
+    while (!this.closed && this.making < 1 && this.ready.length + this.making < this.size) {
+      this.making++;
+      generateKeyPair('rsa', { modulusLength: 2048 }, (err, publicKey, privateKey) => {
+        this.making--;
+        // A failed make is not retried here: take() falls back to making a key on the spot.
+        if (!err && !this.closed) this.ready.push(rsaPairOf(publicKey, privateKey));
+        if (!err) this.refill();
+      });
+    }
+  }
+}
+
+function rsaPairOf(publicKey: KeyObject, privateKey: KeyObject): RsaKeyPair {
   const jwk = privateKey.export({ format: 'jwk' });
   const f = (k: string | undefined): string => b64urlToB64(k ?? '');
   return {

@@ -15,6 +15,7 @@ import { handleRest } from './rest.js';
 import { handleRunService } from './runservice.js';
 import { handleScaleSet, installScaleSetHooks } from './scaleset.js';
 import { createTestCertificates } from '../tls.js';
+import { RsaKeyPool } from './crypto.js';
 import type { RecordedRequest } from './state.js';
 import { World } from './world.js';
 
@@ -34,6 +35,11 @@ export interface FakeGitHubOptions {
   /** Encrypt classic broker messages with a per-session key, as the broker does when it returns `encryptionKey`. */
   encryptMessages?: boolean;
   port?: number;
+  /**
+   * Make this many RSA keys for JIT runners ahead, off the event loop (default 0: each is made when a runner is
+   * registered, blocking for 70–400 ms). For a fake sharing its process with other servers (the sandbox).
+   */
+  rsaKeyPool?: number;
   /** Keep at most this many recorded requests (default 10,000). */
   maxRecorded?: number;
 }
@@ -133,10 +139,13 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const port = typeof addr === 'object' && addr ? addr.port : 0;
   const url = `${options.https ? 'https' : 'http'}://127.0.0.1:${port}`;
   world.baseUrl = url;
+  // Started once the certificates are made: key making fills libuv's thread pool, which web crypto shares.
+  if (options.rsaKeyPool) world.rsaPool = new RsaKeyPool(options.rsaKeyPool);
   return {
     url, apiUrl: url, control, ...(caPem ? { caPem } : {}),
     async close() {
       control.reset();
+      world.rsaPool?.close();
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -2,7 +2,7 @@
 // locks and conclusions. Handlers translate HTTP to these calls; the control API calls them directly.
 import type { Clock } from '../clock.js';
 import { SCRIPT_VARIABLES, type FakeTimings } from './config.js';
-import { opaqueToken, randomUUID } from './crypto.js';
+import { generateRsa, opaqueToken, randomUUID, type RsaKeyPair, type RsaKeyPool } from './crypto.js';
 import type {
   AppRecord, CredentialKind, JobRecord, RecordedRequest, RunRecord, RunnerRecord, ScaleSetRecord,
   SessionRecord, TokenRecord,
@@ -37,10 +37,17 @@ export class World {
   meta: Record<string, string[]> = defaultMeta();
   scaleSetMode: 'auto' | 'acquire' = 'auto';
   adminJwtEarlyExpiry = false;
+  /** Keys made ahead for JIT runners (the `rsaKeyPool` option); none: each key is made when needed. */
+  rsaPool: RsaKeyPool | undefined;
   private waiters = new Set<() => void>();
   private seq = { app: 1000, inst: 5000, runner: 100, job: 9000, run: 70000, rrid: 7_000_000_000, msg: 1, scaleSet: 1 };
 
   constructor(readonly clock: Clock, readonly timings: FakeTimings, readonly strict: boolean, public baseUrl: string) {}
+
+  /** A fresh RSA key for a runner: from the pool when there is one. */
+  runnerKey(): RsaKeyPair {
+    return this.rsaPool?.take() ?? generateRsa();
+  }
 
   nextId(kind: keyof World['seq']): number {
     return this.seq[kind]++;

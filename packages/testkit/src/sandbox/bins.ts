@@ -3,10 +3,10 @@
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-/** The programs the sandbox runs. */
-export type HostProgram = 'gmc' | 'agc' | 'egress-proxy' | 'worker-wrapper' | 'stand-in-runner';
+/** The programs the sandbox runs, and the preload each of them runs with (`parent-watch`, see its file). */
+export type HostProgram = 'gmc' | 'agc' | 'egress-proxy' | 'worker-wrapper' | 'stand-in-runner' | 'parent-watch';
 
 /** `dist`: the built bins (what `pnpm start` runs); `source`: src through tsx (tests in a fresh clone). */
 export type BinMode = 'dist' | 'source';
@@ -17,6 +17,7 @@ const programs: Record<HostProgram, { pkg: string; dist: string; src: string }> 
   'egress-proxy': { pkg: 'host-proxy', dist: 'dist/main.js', src: 'src/main.ts' },
   'worker-wrapper': { pkg: 'host-worker', dist: 'dist/main.js', src: 'src/main.ts' },
   'stand-in-runner': { pkg: 'testkit', dist: 'dist/stand-in-runner.js', src: 'src/stand-in-runner.ts' },
+  'parent-watch': { pkg: 'testkit', dist: 'dist/parent-watch.js', src: 'src/parent-watch.ts' },
 };
 
 /** The workspace root: the nearest folder above this module holding `pnpm-workspace.yaml`. */
@@ -46,14 +47,24 @@ export function useBundle(program: HostProgram, root: string, file: string): voi
   bundles.set(`${root}\0${program}`, file);
 }
 
-/** The argv that starts a program with this Node: `[node, file]`, or `[node, --import <tsx>, --conditions=source, file]`. */
+/** The env var naming the sandbox's PID to the parent-death watch (`src/parent-watch.ts`) of every process below it. */
+export const SANDBOX_PID_ENV = 'AG_SANDBOX_PID';
+
+/** The file of a program as this sandbox runs it: its bundle if there is one, else its dist or source file. */
+function runnable(program: HostProgram, mode: BinMode, root: string): string {
+  return bundles.get(`${root}\0${program}`) ?? programPath(program, mode, root);
+}
+
+/**
+ * The argv that starts a program with this Node, with the parent-death watch preloaded:
+ * `[node, --import <watch>, file]`, or through tsx `[node, --import <tsx>, --import <watch>, --conditions=source, file]`.
+ */
 export function programArgv(program: HostProgram, mode: BinMode, root = workspaceRoot()): string[] {
-  const file = programPath(program, mode, root);
-  if (mode === 'dist') return [process.execPath, file];
-  const bundle = bundles.get(`${root}\0${program}`);
-  if (bundle) return [process.execPath, '--enable-source-maps', bundle];
+  const watch = pathToFileURL(runnable('parent-watch', mode, root)).href;
+  const bundled = bundles.has(`${root}\0${program}`);
+  if (mode === 'dist' || bundled) return [process.execPath, ...(bundled && mode === 'source' ? ['--enable-source-maps'] : []), '--import', watch, runnable(program, mode, root)];
   const tsx = createRequire(join(root, 'package.json')).resolve('tsx');
-  return [process.execPath, '--import', tsx, '--conditions=source', file];
+  return [process.execPath, '--import', pathToFileURL(tsx).href, '--import', watch, '--conditions=source', programPath(program, mode, root)];
 }
 
 const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;

@@ -72,7 +72,8 @@ export async function runSandbox(argv: readonly string[], io: SandboxIo = { stdo
     if (stop.signal.aborted) return stopSignal === 'SIGTERM' ? 143 : 130;
     view.draw(sandbox.snapshot());
     sandbox.writeState();
-    for (const line of summaryLines(sandbox.jobs, Date.now() - sandbox.startedAt)) io.stdout.write(`${line}\n`);
+    sandbox.markGitHubPhases();
+    for (const line of [...summaryLines(sandbox.jobs, Date.now() - sandbox.startedAt), ...sandbox.timeline.lines()]) io.stdout.write(`${line}\n`);
     return sandbox.jobs.allConcluded() && sandbox.jobs.allSucceeded() ? 0 : 1;
   } finally {
     process.off('SIGINT', onInt);

@@ -1,13 +1,14 @@
 // One sandbox run: the fakes in this process, the real hosts as children, jobs queued and followed to the end.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Obj } from '../apiserver/json.js';
 import type { ApiServer } from '../apiserver/server.js';
 import type { FakeGitHub } from '../github/server.js';
 import { startFakeGitHub } from '../github/server.js';
 import { createTestCertificates } from '../tls.js';
 import { localAgcEnv, deploymentEnv, loopbackProxyUrl, withoutLoopback } from './agc-env.js';
-import { missingBuilds, programArgv, useBundle, workspaceRoot, writeLauncher, type HostProgram } from './bins.js';
-import { bundleSources } from './bundle.js';
+import { missingBuilds, programArgv, SANDBOX_PID_ENV, useBundle, workspaceRoot, writeLauncher, type HostProgram } from './bins.js';
+import { bundleBuilt, bundleSources } from './bundle.js';
 import { Supervisor } from './children.js';
 import { applyAll, crdDocuments, isWorkerPod, startCluster } from './cluster.js';
 import { JobBook } from './jobs.js';
@@ -15,6 +16,7 @@ import { takeLock } from './lock.js';
 import type { SandboxOptions } from './options.js';
 import { checkPortFree, freePort } from './ports.js';
 import { snapshotOf } from './snapshot.js';
+import { launchedAt, Timeline } from './timeline.js';
 import { secondGroupLabels, tenantObjects, tenantPlan, writeAppFiles, type TenantPlan } from './tenant.js';
 import type { Snapshot } from './view.js';
 
@@ -39,7 +41,7 @@ export interface SandboxState {
   readonly allConcluded: boolean;
 }
 
-const PROGRAMS: readonly HostProgram[] = ['gmc', 'agc', 'egress-proxy', 'worker-wrapper', 'stand-in-runner'];
+const PROGRAMS: readonly HostProgram[] = ['gmc', 'agc', 'egress-proxy', 'worker-wrapper', 'stand-in-runner', 'parent-watch'];
 
 async function waitFor<T>(what: string, ms: number, probe: () => T | undefined, signal?: AbortSignal): Promise<T> {
   const end = Date.now() + ms;
@@ -58,6 +60,8 @@ export class Sandbox {
   readonly events: string[] = [];
   readonly endpoints: Endpoint[] = [];
   readonly startedAt = Date.now();
+  /** When each phase was first reached, counted from `pnpm start` (see timeline.ts). */
+  readonly timeline = new Timeline(launchedAt());
   jobs!: JobBook;
   api!: ApiServer;
   github!: FakeGitHub;
@@ -67,12 +71,14 @@ export class Sandbox {
   private readonly proxyAddresses = new Map<string, string>();
   private readonly root: string;
   private closed = false;
+  private lastPodAt: number | undefined;
   private readonly secondProtocol: 'ScaleSet' | 'Classic';
 
   constructor(readonly options: SandboxOptions) {
     this.secondProtocol = options.secondProtocol;
     this.root = options.root ?? workspaceRoot();
     this.supervisor = new Supervisor(join(options.dir, 'logs'), (m) => this.event(m));
+    this.timeline.mark('sandbox loaded', this.startedAt);
   }
 
   event(msg: string): void {
@@ -107,15 +113,30 @@ export class Sandbox {
   async start(signal?: AbortSignal): Promise<void> {
     const o = this.options;
     const dir = o.dir;
-    if (o.mode === 'source') {
-      const bundled = await bundleSources(this.root, PROGRAMS);
-      for (const [program, file] of bundled ?? []) useBundle(program, this.root, file);
-      this.event(bundled ? 'bundled the hosts from source (esbuild)' : 'running the hosts from source through tsx');
-    }
-    this.github = await startFakeGitHub({ https: true, port: o.githubPort, holdMs: 5_000 });
+    // One file per program (see bundle.ts), made while the fakes start; without esbuild, or with --no-bundle, the
+    // programs run as built (or from source through tsx).
+    const bundling = o.mode === 'source' ? bundleSources(this.root, PROGRAMS) : o.bundle ? bundleBuilt(this.root, PROGRAMS) : Promise.resolve(undefined);
+    // Every JIT runner needs a fresh RSA key: make about as many as the run needs while the hosts start.
+    const keys = Math.min(64, o.jobs + 20 * o.tenants);
+    const [github, proxyTls, bundled] = await Promise.all([
+      startFakeGitHub({ https: true, port: o.githubPort, holdMs: 5_000, rsaKeyPool: keys }).then((g) => {
+        this.timeline.mark('fake GitHub up');
+        return g;
+      }),
+      createTestCertificates(['127.0.0.1']),
+      bundling.then((b) => {
+        if (b) this.timeline.mark(o.mode === 'source' ? 'hosts bundled from source' : 'hosts bundled (or bundles reused)');
+        return b;
+      }, (e: unknown) => {
+        this.event(`could not bundle the programs (${(e as Error).message.split('\n')[0] ?? ''}); running them unbundled`);
+        return undefined;
+      }),
+    ]);
+    for (const [program, file] of bundled ?? []) useBundle(program, this.root, file);
+    if (o.mode === 'source' && !bundled) this.event('running the hosts from source through tsx');
+    this.github = github;
     this.event(`fake GitHub on ${this.github.url}`);
     const githubCa = this.file('ca/github-ca.crt', this.github.caPem!);
-    const proxyTls = await createTestCertificates(['127.0.0.1']);
     const proxyCa = this.file('ca/proxy-ca.crt', proxyTls.caPem);
     const proxyCert = this.file('ca/proxy-tls.crt', proxyTls.certPem);
     const proxyKey = this.file('ca/proxy-tls.key', proxyTls.keyPem);
@@ -131,6 +152,7 @@ export class Sandbox {
         return {
           ...(address && { HTTPS_PROXY: loopbackProxyUrl(address), HTTP_PROXY: loopbackProxyUrl(address) }),
           NO_PROXY: withoutLoopback('svc.cluster.local,localhost,127.0.0.1'),
+          [SANDBOX_PID_ENV]: String(process.pid),
           PROXY_CA_CERT_PATH: workerCa,
           RUNNER_HOME_DIR: join(podDir, 'home', 'runner'),
           RUNNER_WORKER_PATH: launcher,
@@ -140,18 +162,21 @@ export class Sandbox {
     });
     const kubeconfig = join(dir, 'kubeconfig');
     this.api.writeKubeconfig(kubeconfig);
+    this.timeline.mark('Kubernetes API up');
     this.event(`Kubernetes API on ${this.api.url}; kubeconfig ${kubeconfig}`);
     this.jobs = new JobBook(this.github);
     this.unsubscribe = this.api.store.onChange((type, obj) => {
+      this.markCluster(type, obj);
       if (type !== 'ADDED' || obj.kind !== 'Pod' || !isWorkerPod(obj)) return;
       const annotations = (obj.metadata as { annotations?: Record<string, string> }).annotations ?? {};
       const id = annotations['actions-gateway/plan-id'];
       if (id) this.jobs.podSeen(id);
     });
     await applyAll(this.api, crdDocuments(this.root));
+    this.timeline.mark('CRDs applied');
     this.event('CRDs applied');
 
-    const base = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp' };
+    const base = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', [SANDBOX_PID_ENV]: String(process.pid) };
     const gmcPorts = { metrics: await freePort(), health: await freePort() };
     await this.supervisor.start({
       name: 'gmc',
@@ -159,8 +184,12 @@ export class Sandbox {
       restart: true,
       argv: [...programArgv('gmc', o.mode, this.root), '--kubeconfig', kubeconfig, '--metrics-bind-address', `127.0.0.1:${gmcPorts.metrics}`,
         '--health-probe-bind-address', `127.0.0.1:${gmcPorts.health}`, '--webhook-bind-address', '0', '--github-api-url', `${this.github.url}/api/v3`, '--allow-floating-image-tags'],
+      onLine: (line) => {
+        if (line.includes('"msg":"gmc started"')) this.timeline.mark('gmc process up');
+      },
       env: { ...base, AGC_IMAGE: 'ghcr.io/actions-gateway/agc:sandbox', PROXY_IMAGE: 'ghcr.io/actions-gateway/proxy:sandbox', POD_NAMESPACE: 'actions-gateway-system', NODE_EXTRA_CA_CERTS: githubCa },
     });
+    this.timeline.mark('gmc spawned');
     this.event(`gmc started (PID ${String(this.supervisor.pid('gmc'))})`);
     this.endpoints.push({ name: 'gmc', url: `http://127.0.0.1:${gmcPorts.metrics}/metrics` });
 
@@ -171,6 +200,7 @@ export class Sandbox {
       this.github.control.addRepo(`${t.org}/app`);
       const appDir = writeAppFiles(join(dir, 'tenants', t.namespace, 'github-app'), app);
       await applyAll(this.api, tenantObjects(t, this.github.url, app));
+      this.timeline.mark('ActionsGateway applied');
       await this.startProxy(t, base, { cert: proxyCert, key: proxyKey });
       await this.startAgc(t, base, { appDir, proxyCa, githubCa, kubeconfig }, signal);
     }
@@ -201,6 +231,7 @@ export class Sandbox {
     const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`egress-proxy-${t.index} printed no "ready" line within 30s (see ${join(this.options.dir, 'logs')})`)), 30_000).unref());
     const addr = await Promise.race([address, timeout]);
     this.proxyAddresses.set(t.namespace, addr);
+    this.timeline.mark('egress-proxy ready');
     this.event(`egress-proxy-${t.index} ready on ${addr}`);
     this.endpoints.push({ name: `egress-proxy-${t.index}`, url: `http://127.0.0.1:${health}/metrics` });
   }
@@ -216,7 +247,11 @@ export class Sandbox {
       argv: [...programArgv('agc', this.options.mode, this.root), '--kubeconfig', files.kubeconfig, '--github-app-dir', files.appDir, '--proxy-ca-file', files.proxyCa,
         '--metrics-bind-address', `127.0.0.1:${ports.metrics}`, '--health-probe-bind-address', `127.0.0.1:${ports.health}`],
       env,
+      onLine: (line) => {
+        if (line.includes('"msg":"agc started"')) this.timeline.mark('agc process up');
+      },
     });
+    this.timeline.mark('agc spawned');
     this.event(`agc-${t.index} started (PID ${String(this.supervisor.pid(`agc-${t.index}`))})`);
     this.endpoints.push({ name: `agc-${t.index}`, url: `http://127.0.0.1:${ports.metrics}/metrics` });
   }
@@ -236,7 +271,40 @@ export class Sandbox {
       const labels = second ? secondGroupLabels(t) : [...t.classicLabels];
       this.jobs.enqueue(t.namespace, second ? 'second' : 'classic', { org: t.org, labels, durationMs: o.jobDurationMs, conclusion: o.conclusion });
     }
+    this.timeline.mark('jobs queued');
     this.event(`queued ${o.jobs} jobs`);
+  }
+
+  /** Marks the cluster-side phases as the store sees them: the gmc's first objects, the first worker pods. */
+  private markCluster(type: string, obj: Obj): void {
+    if (obj.kind === 'Deployment' && type === 'ADDED') {
+      const name = (obj.metadata as { name?: string } | undefined)?.name;
+      this.timeline.mark(name === 'actions-gateway-controller' ? 'AGC Deployment created (gmc)' : 'proxy Deployment created (gmc)');
+      return;
+    }
+    if (obj.kind !== 'Pod' || !isWorkerPod(obj)) return;
+    if (type === 'ADDED') {
+      this.timeline.mark('first worker pod created');
+      this.lastPodAt = Date.now();
+    }
+    const phase = (obj.status as { phase?: string } | undefined)?.phase;
+    if (phase === 'Running') this.timeline.mark('first worker pod running (kubelet)');
+    if (phase === 'Succeeded') this.timeline.mark('first worker pod succeeded');
+  }
+
+  /** Marks what the fake GitHub recorded (sessions, acquisitions, completions) and the last pod; for the summary. */
+  markGitHubPhases(): void {
+    let lastCompleted: number | undefined;
+    for (const r of this.github.control.requests()) {
+      if (r.status >= 300) continue;
+      if (r.path.endsWith('/completejob')) lastCompleted = Math.max(lastCompleted ?? 0, r.at);
+      if (r.method === 'POST' && r.path === '/_broker/session') this.timeline.mark('first classic session open', r.at);
+      else if (r.method === 'POST' && /\/runnerscalesets\/\d+\/sessions$/.test(r.path)) this.timeline.mark('scale-set session open', r.at);
+      else if (r.path.endsWith('/acquirejob')) this.timeline.mark('first job acquired', r.at);
+      else if (r.path.endsWith('/completejob')) this.timeline.mark('first job completed', r.at);
+    }
+    if (this.lastPodAt !== undefined) this.timeline.mark('last worker pod created', this.lastPodAt);
+    if (lastCompleted !== undefined && this.jobs.allConcluded()) this.timeline.mark('last job completed', lastCompleted);
   }
 
   /** Writes `<dir>/state.json` (children's current PIDs, endpoints). */

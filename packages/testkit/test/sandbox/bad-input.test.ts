@@ -95,7 +95,7 @@ describe('ag-sandbox bad input', () => {
     if (options === 'help') throw new Error('unreachable');
     const error = await new Sandbox({ ...options, root }).preflight().then(() => undefined, (e: unknown) => e as Error);
     expect(error?.message).toBe(
-      'missing build: packages/host-operator/dist/agc.js, packages/host-proxy/dist/main.js, packages/host-worker/dist/main.js, packages/testkit/dist/stand-in-runner.js — run `pnpm build` (`pnpm start` builds first) or pass --source',
+      'missing build: packages/host-operator/dist/agc.js, packages/host-proxy/dist/main.js, packages/host-worker/dist/main.js, packages/testkit/dist/stand-in-runner.js, packages/testkit/dist/parent-watch.js — run `pnpm build` (`pnpm start` builds first) or pass --source',
     );
     expect(existsSync(join(root, '.sandbox', 'lock'))).toBe(false);
   });
