@@ -224,8 +224,17 @@ export class ScaleSetSession {
 
   /** `DELETE …/sessions/{id}`; 404 counts as gone. */
   async close(signal?: AbortSignal): Promise<void> {
+    await ScaleSetSession.deleteById(this.#admin, this.scaleSetId, this.#sessionId, signal);
+  }
+
+  /**
+   * Deletes a session by id with the admin credentials (404 counts as gone): how a successor frees the session
+   * a crashed predecessor left open, which would otherwise refuse every new session (409) until it expires.
+   */
+  static async deleteById(admin: ScaleSetAdminClient, scaleSetId: number, sessionId: string, signal?: AbortSignal): Promise<void> {
+    if (!/^[-0-9a-zA-Z]{1,100}$/.test(sessionId)) throw invalidInput('sessionId', `"${sessionId.slice(0, 40)}" is not a session id`);
     try {
-      await this.#admin.call('deleteScaleSetSession', 'DELETE', `/_apis/runtime/runnerscalesets/${this.scaleSetId}/sessions/${this.#sessionId}`, undefined, [200, 204], signal);
+      await admin.call('deleteScaleSetSession', 'DELETE', `/_apis/runtime/runnerscalesets/${scaleSetId}/sessions/${sessionId}`, undefined, [200, 204], signal);
     } catch (error) {
       if (!(error instanceof BrokerClientError && error.status === 404)) throw error;
     }

@@ -66,6 +66,8 @@ export class ScaleSetListener implements GroupListener {
   #available = true;
   #drained = false;
   #deferred: string[] = [];
+  /** The session a predecessor recorded and may have left open (SIGKILL); deleted before this one opens its own. */
+  #leftOpen: string | undefined;
   /** The tail of the queue of job-record changes (see #mutate). */
   #mutations: Promise<void> = Promise.resolve();
   #errorDelay: number;
@@ -150,6 +152,8 @@ export class ScaleSetListener implements GroupListener {
       const session = await this.#openSession();
       if (!session) continue;
       this.#session = session;
+      // Before the first poll: whoever starts after a crash of this process can then free the session.
+      if (!(await this.#write({ sessionId: session.sessionId }))) break;
       this.#setSessions(1);
       this.#ctx.logger.info({ ...this.#log(), session_id: session.sessionId, cursor: this.#cursor }, 'scale-set session open');
       await this.#pollLoop(session);
@@ -164,6 +168,7 @@ export class ScaleSetListener implements GroupListener {
         const state = await this.#deps.store.load();
         this.#scaleSet = state.scaleSet;
         this.#cursor = state.cursor;
+        this.#leftOpen = state.sessionId;
         for (const [id, record] of state.jobs) this.#jobs.set(id, record);
         // Replay after the queue is drained: a job whose start is still queued must not get a second pod.
         this.#deferred = [...state.jobs.values()].filter((r) => !r.podDone).map((r) => r.jobId);
@@ -214,6 +219,7 @@ export class ScaleSetListener implements GroupListener {
       return undefined;
     }
     const scaleSet = this.#scaleSet;
+    await this.#deleteLeftOpenSession(scaleSet.id);
     try {
       const poll = settings.poll ?? {};
       const session = await ScaleSetSession.create(
@@ -245,6 +251,23 @@ export class ScaleSetListener implements GroupListener {
       this.#ctx.logger.error({ ...this.#log(), err }, 'opening the scale-set session failed');
       await this.#backoff();
       return undefined;
+    }
+  }
+
+  /**
+   * A crashed predecessor's session refuses every new one (409) until GitHub expires it, minutes later; the
+   * state names it, and the admin credentials may delete it. Only this group's AGC writes that state.
+   */
+  async #deleteLeftOpenSession(scaleSetId: number): Promise<void> {
+    const sessionId = this.#leftOpen;
+    if (!sessionId) return;
+    try {
+      await ScaleSetSession.deleteById(this.#deps.admin, scaleSetId, sessionId, this.#signal);
+      this.#leftOpen = undefined;
+      this.#ctx.logger.info({ ...this.#log(), session_id: sessionId }, 'deleted the scale-set session a previous AGC left open');
+    } catch (err) {
+      if (this.#signal.aborted) return;
+      this.#ctx.logger.warn({ ...this.#log(), session_id: sessionId, err }, 'deleting the scale-set session a previous AGC left open failed; it blocks a new one until it expires');
     }
   }
 

@@ -1,7 +1,8 @@
 /**
  * The write-ahead store of one RunnerGroup's scale-set tier: a ConfigMap `<group>-scaleset-state` (bounded)
  * owned by the RunnerGroup. Keys: `scaleSet` (JSON `{id,name,runnerGroupId}`), `cursor` (the last message id
- * whose effects are stored) and one `job.<jobId>` per job (JSON {@link ScaleSetJobRecord}). Every change is one
+ * whose effects are stored), `session` (the id of the session this AGC opened, so a successor can delete it
+ * after a crash) and one `job.<jobId>` per job (JSON {@link ScaleSetJobRecord}). Every change is one
  * JSON merge patch, so a message's job updates and its cursor land together or not at all. Each patch carries
  * the resourceVersion this writer last saw: a write from a predecessor that was still in flight when it died
  * (or a second AGC) is refused with 409 instead of moving a job back a phase behind its successor's back.
@@ -22,6 +23,8 @@ export interface ScaleSetRef {
 export interface ScaleSetState {
   readonly scaleSet?: ScaleSetRef | undefined;
   readonly cursor: number;
+  /** The session the last writer opened (possibly left open by a crash). */
+  readonly sessionId?: string | undefined;
   readonly jobs: ReadonlyMap<string, ScaleSetJobRecord>;
 }
 
@@ -29,6 +32,7 @@ export interface ScaleSetState {
 export interface ScaleSetStateChange {
   readonly scaleSet?: ScaleSetRef | undefined;
   readonly cursor?: number | undefined;
+  readonly sessionId?: string | undefined;
   readonly jobs?: ReadonlyMap<string, ScaleSetJobRecord | null> | undefined;
 }
 
@@ -80,6 +84,8 @@ export function decodeState(data: Readonly<Record<string, string>>): { state: Sc
   const cursorText = data.cursor ?? '0';
   const cursor = /^\d{1,15}$/.test(cursorText) ? Number(cursorText) : 0;
   if (cursor === 0 && cursorText !== '0') problems.push('cursor');
+  const sessionId = data.session !== undefined && /^[-0-9a-zA-Z]{1,100}$/.test(data.session) ? data.session : undefined;
+  if (data.session !== undefined && !sessionId) problems.push('session');
   const jobs = new Map<string, ScaleSetJobRecord>();
   for (const [key, value] of Object.entries(data)) {
     if (!key.startsWith('job.')) continue;
@@ -87,7 +93,7 @@ export function decodeState(data: Readonly<Record<string, string>>): { state: Sc
     if (record) jobs.set(record.jobId, record);
     else problems.push(key);
   }
-  return { state: { ...(scaleSet && { scaleSet }), cursor, jobs }, problems };
+  return { state: { ...(scaleSet && { scaleSet }), cursor, ...(sessionId && { sessionId }), jobs }, problems };
 }
 
 /** The merge-patch `data` of a change. */
@@ -95,6 +101,7 @@ export function encodeChange(change: ScaleSetStateChange): Record<string, string
   const data: Record<string, string | null> = {};
   if (change.scaleSet) data.scaleSet = JSON.stringify(change.scaleSet);
   if (change.cursor !== undefined) data.cursor = String(change.cursor);
+  if (change.sessionId !== undefined) data.session = change.sessionId;
   for (const [jobId, record] of change.jobs ?? []) data[jobKey(jobId)] = record === null ? null : formatJobRecord(record);
   return data;
 }

@@ -72,6 +72,25 @@ it('waits out a session stolen by another process (409), then takes the session 
   expect(listener.conditions().find((c) => c.type === 'Degraded')).toMatchObject({ status: 'False' });
 }, 60_000);
 
+it('frees the session a SIGKILLed predecessor left open instead of waiting minutes for it to expire', async () => {
+  env = await startScaleSetEnv({ podQuota: 2, scaleSetSessionIdleMs: 600_000 });
+  const kill = new AbortController();
+  env.start(createScaleSetListenerTier({ kubeConfig: env.server.kubeConfig, conflictRetryMs: 100, errorBackoffMs: 50, killSignal: kill.signal }));
+  await waitFor('a session', () => sessionOpen(env!));
+  const leftOpen = env.fake.control.scaleSets()[0]!.sessionId!;
+  await waitFor('the session in the state', async () => (await env!.core.readNamespacedConfigMap({ namespace: NAMESPACE, name: scaleSetStateName('linux') })).data?.session === leftOpen);
+  kill.abort(new Error('SIGKILL'));
+  // GitHub would hold the dead session for ten minutes; the successor must not wait for that.
+  const successor = env.start(createScaleSetListenerTier({ kubeConfig: env.server.kubeConfig, conflictRetryMs: 60_000, errorBackoffMs: 50 }));
+  await waitFor('the successor\'s own session', () => successor.activeSessions() === 1, 15_000);
+  const current = env.fake.control.scaleSets()[0]!.sessionId;
+  expect(current).not.toBe(leftOpen);
+  expect(env.fake.control.requests().some((r) => r.method === 'DELETE' && r.path.endsWith(`/sessions/${leftOpen}`))).toBe(true);
+  expect(env.logs.some((l) => l.msg === 'deleted the scale-set session a previous AGC left open' && l.fields.session_id === leftOpen)).toBe(true);
+  expect(env.logs.some((l) => /session held by another process/.test(l.msg))).toBe(false);
+  await runOneJob(env);
+}, 60_000);
+
 it('never adopts a scale set of its name that another tenant owns; takes the name once it is free', async () => {
   env = await startScaleSetEnv({ podQuota: 2 });
   const foreign = await env.app.scaleSets.createScaleSet({ name: 'linux', runnerGroupId: 1, labels: ['other-tenant'] });

@@ -69,16 +69,16 @@ describe('the effect of one queue message', () => {
 describe('the state ConfigMap data', () => {
   it('round-trips scale set, cursor and jobs; removals are nulls', () => {
     const record: ScaleSetJobRecord = { jobId: A, runnerRequestId: 7, phase: 'assigned', assignedAt: now.toISOString(), runId: 42, repository: 'acme/app', attempt: 1 };
-    const data = encodeChange({ scaleSet: { id: 3, name: 'linux', runnerGroupId: 1 }, cursor: 17, jobs: new Map([[A, record], [B, null]]) });
+    const data = encodeChange({ scaleSet: { id: 3, name: 'linux', runnerGroupId: 1 }, cursor: 17, sessionId: B, jobs: new Map([[A, record], [B, null]]) });
     expect(data[jobKey(B)]).toBeNull();
     const stored = Object.fromEntries(Object.entries(data).filter((e): e is [string, string] => e[1] !== null));
-    expect(decodeState(stored)).toEqual({ state: { scaleSet: { id: 3, name: 'linux', runnerGroupId: 1 }, cursor: 17, jobs: new Map([[A, { ...record, runnerName: undefined, result: undefined, podDone: undefined, ran: undefined }]]) }, problems: [] });
+    expect(decodeState(stored)).toEqual({ state: { scaleSet: { id: 3, name: 'linux', runnerGroupId: 1 }, cursor: 17, sessionId: B, jobs: new Map([[A, { ...record, runnerName: undefined, result: undefined, podDone: undefined, ran: undefined }]]) }, problems: [] });
   });
 
   it('skips and names what does not parse, never throws', () => {
-    const { state, problems } = decodeState({ scaleSet: '{', cursor: 'x', [`job.${A}`]: 'null', 'job.b': '{"jobId":"b","phase":"flying","assignedAt":"t"}' });
+    const { state, problems } = decodeState({ scaleSet: '{', cursor: 'x', session: '../x', [`job.${A}`]: 'null', 'job.b': '{"jobId":"b","phase":"flying","assignedAt":"t"}' });
     expect(state).toEqual({ cursor: 0, jobs: new Map() });
-    expect(problems).toEqual(['scaleSet', 'cursor', `job.${A}`, 'job.b']);
+    expect(problems).toEqual(['scaleSet', 'cursor', 'session', `job.${A}`, 'job.b']);
   });
 
   it('bounds its name and keys', () => {
