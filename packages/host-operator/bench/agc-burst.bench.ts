@@ -52,7 +52,7 @@ async function world(): Promise<World> {
   await core.createNamespace({ body: { metadata: { name: NS } } });
   await core.createNamespace({ body: { metadata: { name: 'baseline' } } });
   // A burst queues jobs far longer than the fast profile's 15 s unstarted-cancel: keep them queued as GitHub does.
-  const fake = await startFakeGitHub({ profile: 'fast', holdMs: 30_000, timings: { unstartedCancelMs: 3_600_000, lockTtlMs: 600_000 } });
+  const fake = await startFakeGitHub({ profile: 'fast', holdMs: 30_000, runnerKeyPool: 64, timings: { unstartedCancelMs: 3_600_000, lockTtlMs: 600_000 } });
   const app = fake.control.createApp({ org: 'acme' });
   fake.control.addRepo('acme/app');
   const dir = mkdtempSync(join(tmpdir(), 'agc-bench-'));

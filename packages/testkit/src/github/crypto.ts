@@ -1,5 +1,6 @@
 // Key, token and JWT helpers built on node:crypto only.
-import { createPublicKey, createVerify, generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
+import { createPublicKey, createVerify, generateKeyPair, generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
 
 export { randomUUID };
 
@@ -27,6 +28,29 @@ export interface RsaKeyPair {
 
 export function generateRsa(bits = 2048): RsaKeyPair {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: bits });
+  return toRsaKeyPair(publicKey, privateKey);
+}
+
+const generateKeyPairAsync = promisify(generateKeyPair);
+
+/**
+ * `size` distinct 2048-bit keys made on libuv's thread pool (the event loop stays free), handed out round-robin.
+ * A registration then costs no key generation: GitHub makes each runner's key on its own machines, so a fake
+ * that makes it in the client's process would measure itself, not the client.
+ */
+export async function rsaKeyPool(size: number): Promise<() => RsaKeyPair> {
+  if (!Number.isInteger(size) || size < 1) throw new Error(`runnerKeyPool must be a positive integer, got ${size}`);
+  const keys = await Promise.all(
+    Array.from({ length: size }, async () => {
+      const { publicKey, privateKey } = await generateKeyPairAsync('rsa', { modulusLength: 2048 });
+      return toRsaKeyPair(publicKey, privateKey);
+    }),
+  );
+  let next = 0;
+  return () => keys[next++ % keys.length]!;
+}
+
+function toRsaKeyPair(publicKey: KeyObject, privateKey: KeyObject): RsaKeyPair {
   const jwk = privateKey.export({ format: 'jwk' });
   const f = (k: string | undefined): string => b64urlToB64(k ?? '');
   return {

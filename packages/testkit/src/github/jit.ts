@@ -1,5 +1,5 @@
 // Runner records and the JIT config blob (spec §5.2): base64 of {".runner", ".credentials", ".credentials_rsaparams"}.
-import { b64, generateRsa, randomUUID } from './crypto.js';
+import { b64, randomUUID } from './crypto.js';
 import type { RunnerRecord } from './state.js';
 import type { World } from './world.js';
 
@@ -23,9 +23,9 @@ export function brokerUrl(world: World): string {
   return `${world.baseUrl}/_broker/`;
 }
 
-/** Registers a single-use runner with a fresh RSA key and returns it with its encoded JIT config. */
+/** Registers a single-use runner with an RSA key ({@link World.runnerKey}) and returns it with its encoded JIT config. */
 export function createJitRunner(world: World, spec: NewRunner): { runner: RunnerRecord; encoded: string } {
-  const key = generateRsa();
+  const key = world.runnerKey();
   const runner: RunnerRecord = {
     id: world.nextId('runner'), name: spec.name, scope: spec.scope, owner: spec.owner, groupId: spec.groupId,
     labels: spec.labels, clientId: randomUUID(), publicKey: key.publicKey, ephemeral: spec.ephemeral ?? true,

@@ -5,6 +5,7 @@ import { createServer as createHttps } from 'node:https';
 import type { Socket } from 'node:net';
 import { handleBroker } from './broker.js';
 import { systemClock, type Clock } from '../clock.js';
+import { rsaKeyPool } from './crypto.js';
 import { PROFILES, type FakeProfile, type FakeTimings } from './config.js';
 import { createControl, handleControl, type FakeGitHubControl } from './control.js';
 import { applyFault, Faults } from './faults.js';
@@ -36,6 +37,13 @@ export interface FakeGitHubOptions {
   port?: number;
   /** Keep at most this many recorded requests (default 10,000). */
   maxRecorded?: number;
+  /**
+   * Give new runners keys from this many pre-generated ones (round-robin) instead of generating a 2048-bit key
+   * per registration. The protocol is unchanged (each JIT config carries a real key the OAuth assertion and the
+   * session key are checked against); only distinctness across runners is lost. For benchmarks and big fleets:
+   * a key generation costs tens of milliseconds of the event loop the client under test shares with the fake.
+   */
+  runnerKeyPool?: number;
 }
 
 /** A running fake GitHub. */
@@ -57,6 +65,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const timings: FakeTimings = { ...PROFILES[options.profile ?? 'production'], ...options.timings };
   if (options.holdMs !== undefined) timings.holdMs = options.holdMs;
   const world = new World(clock, timings, options.strict ?? true, '');
+  if (options.runnerKeyPool !== undefined) world.runnerKey = await rsaKeyPool(options.runnerKeyPool);
   const faults = new Faults(world);
   const control = createControl(world, faults, clock);
   installScaleSetHooks(world);

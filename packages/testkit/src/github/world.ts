@@ -2,7 +2,7 @@
 // locks and conclusions. Handlers translate HTTP to these calls; the control API calls them directly.
 import type { Clock } from '../clock.js';
 import { SCRIPT_VARIABLES, type FakeTimings } from './config.js';
-import { opaqueToken, randomUUID } from './crypto.js';
+import { generateRsa, opaqueToken, randomUUID, type RsaKeyPair } from './crypto.js';
 import type {
   AppRecord, CredentialKind, JobRecord, RecordedRequest, RunRecord, RunnerRecord, ScaleSetRecord,
   SessionRecord, TokenRecord,
@@ -37,6 +37,8 @@ export class World {
   meta: Record<string, string[]> = defaultMeta();
   scaleSetMode: 'auto' | 'acquire' = 'auto';
   adminJwtEarlyExpiry = false;
+  /** The key pair of each new runner: a fresh one per registration unless the fake was started with a key pool. */
+  runnerKey: () => RsaKeyPair = () => generateRsa();
   private waiters = new Set<() => void>();
   private seq = { app: 1000, inst: 5000, runner: 100, job: 9000, run: 70000, rrid: 7_000_000_000, msg: 1, scaleSet: 1 };
 
