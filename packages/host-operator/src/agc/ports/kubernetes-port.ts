@@ -87,7 +87,7 @@ export function createKubernetesPort(options: KubernetesPortOptions): ClosableKu
     // Only a selector for worker pods (core's `workerPodSelector`): every one carries the managed-by label the cache selects on.
     if (labels[Labels.component] !== Labels.componentWorkload) return undefined;
     const wanted = Object.entries(labels);
-    return source.store.list().filter((pod) => pod.metadata?.namespace === namespace && wanted.every(([k, v]) => pod.metadata?.labels?.[k] === v)) as Pod[];
+    return source.store.list().filter((pod) => pod.metadata?.namespace === namespace && wanted.every(([k, v]) => pod.metadata?.labels?.[k] === v));
   };
 
   return {
