@@ -6,7 +6,9 @@
 //   2. memory per idle listener session for each count in AGC_BENCH_SESSIONS (default "1000,10000"): that many
 //      RunnerGroups each holding one open, long-polling session, beside as many bare broker-client sessions
 //      long-polling in a loop (what a session costs without the AGC). The fakes run in a child process, so the
-//      heap measured is the client's alone on both sides.
+//      heap measured is the client's alone on both sides; the figure is the heap added per session past the
+//      first tenth (warm-up excluded; the figure with warm-up is printed too). Each group of the AGC side is
+//      one RunnerGroup object, one agent, one session: the whole per-tenant-group cost, not the session's alone.
 // AGC_BENCH_PART=burst|idle runs one part; AGC_BENCH_HEAP_SNAPSHOTS=<dir> writes heap snapshots around the
 // AGC's idle sessions (for finding what a session holds).
 import { ClassicBrokerSession, GitHubApp } from '@actions-gateway/broker-client';
@@ -196,22 +198,32 @@ async function inBatches(count: number, parallel: number, work: (i: number) => P
   );
 }
 
-/** Part 2: memory per idle session, `count` sessions on each side. */
+/**
+ * Part 2: memory per idle session, `count` sessions on each side. Each side is measured twice: once a tenth of
+ * the sessions poll (warm-up: compiled code, lazy caches, pools), then once all do; the figure is the heap
+ * growth between the two over the sessions added, i.e. what one more idle session costs. The whole growth
+ * over all sessions (warm-up included) is reported beside it.
+ */
 async function idle(count: number): Promise<Record<string, number>> {
+  const warm = Math.max(1, Math.floor(count / 10));
   const a = await childFakes();
   const w = a.target;
   const agc = await agcOn(w);
   const objects = KubernetesObjectApi.makeApiClient(w.kubeConfig);
   await until(() => agc.isReady(), 'agc ready', 120_000);
-  const before = heapUsed();
-  if (SNAPSHOTS) writeHeapSnapshot(join(SNAPSHOTS, `agc-idle-${count}-before.heapsnapshot`));
-  const setupStart = Date.now();
-  await inBatches(count, 16, async (i) => void (await objects.create(group(`idle-${i}`, 1))));
-  await until(async () => (await heldPolls(w)) >= count, `${count} held polls`, 30 * 60_000, 1_000);
-  const agcSetupSeconds = (Date.now() - setupStart) / 1000;
-  await sleep(2_000);
-  const agcBytes = (heapUsed() - before) / count;
-  if (SNAPSHOTS) writeHeapSnapshot(join(SNAPSHOTS, `agc-idle-${count}-after.heapsnapshot`));
+  const agcStart = Date.now();
+  const agcRamp = async (from: number, to: number): Promise<number> => {
+    await inBatches(to - from, 16, async (i) => void (await objects.create(group(`idle-${from + i}`, 1))));
+    await until(async () => (await heldPolls(w)) >= to, `${to} held polls`, 30 * 60_000, 1_000);
+    await sleep(2_000);
+    return heapUsed();
+  };
+  const agcZero = heapUsed();
+  const agcWarm = await agcRamp(0, warm);
+  if (SNAPSHOTS) writeHeapSnapshot(join(SNAPSHOTS, `agc-idle-${count}-warm.heapsnapshot`));
+  const agcAll = await agcRamp(warm, count);
+  if (SNAPSHOTS) writeHeapSnapshot(join(SNAPSHOTS, `agc-idle-${count}-all.heapsnapshot`));
+  const agcSetupSeconds = (Date.now() - agcStart) / 1000;
   const agcSessions = await activeSessions(w, Array.from({ length: count }, (_, i) => `idle-${i}`));
   await agc.shutdown();
   await a.stop();
@@ -223,30 +235,44 @@ async function idle(count: number): Promise<Record<string, number>> {
   await app.start();
   const stop = new AbortController();
   setMaxListeners(0, stop.signal); // every session's poll listens to it
-  const baseBefore = heapUsed();
   const sessions: ClassicBrokerSession[] = [];
   const loops: Promise<void>[] = [];
-  const baseStart = Date.now();
-  await inBatches(count, 16, async (i) => {
-    const runner = await app.registrar.generateJitConfig({ name: `bare-${i}`, runnerGroupId: 1, labels: ['self-hosted', `bare-${i}`] });
-    const session = await ClassicBrokerSession.create({ jit: runner.jit, runnerVersion: '2.335.1' });
-    sessions.push(session);
-    loops.push(
-      (async () => {
-        while (!stop.signal.aborted) await session.getMessage({ signal: stop.signal }).catch(() => undefined);
-      })(),
-    );
-  });
-  await until(async () => (await heldPolls(b.target)) >= count, `${count} bare held polls`, 30 * 60_000, 1_000);
-  const bareSetupSeconds = (Date.now() - baseStart) / 1000;
-  await sleep(2_000);
-  const bareBytes = (heapUsed() - baseBefore) / count;
+  const bareStart = Date.now();
+  const bareRamp = async (from: number, to: number): Promise<number> => {
+    await inBatches(to - from, 16, async (i) => {
+      const runner = await app.registrar.generateJitConfig({ name: `bare-${from + i}`, runnerGroupId: 1, labels: ['self-hosted', `bare-${from + i}`] });
+      const session = await ClassicBrokerSession.create({ jit: runner.jit, runnerVersion: '2.335.1' });
+      sessions.push(session);
+      loops.push(
+        (async () => {
+          while (!stop.signal.aborted) await session.getMessage({ signal: stop.signal }).catch(() => undefined);
+        })(),
+      );
+    });
+    await until(async () => (await heldPolls(b.target)) >= to, `${to} bare held polls`, 30 * 60_000, 1_000);
+    await sleep(2_000);
+    return heapUsed();
+  };
+  const bareZero = heapUsed();
+  const bareWarm = await bareRamp(0, warm);
+  const bareAll = await bareRamp(warm, count);
+  const bareSetupSeconds = (Date.now() - bareStart) / 1000;
   stop.abort();
   await Promise.all(loops);
   await inBatches(sessions.length, 16, async (i) => void (await sessions[i]!.close().catch(() => undefined)));
   await app.stop();
   await b.stop();
-  return { sessions: count, agcActiveSessions: agcSessions, bytesPerSession: agcBytes, bareBytesPerSession: bareBytes, agcSetupSeconds, bareSetupSeconds, gcAvailable: gc ? 1 : 0 };
+  return {
+    sessions: count,
+    agcActiveSessions: agcSessions,
+    bytesPerSession: (agcAll - agcWarm) / (count - warm),
+    bareBytesPerSession: (bareAll - bareWarm) / (count - warm),
+    bytesPerSessionWithWarmup: (agcAll - agcZero) / count,
+    bareBytesPerSessionWithWarmup: (bareAll - bareZero) / count,
+    agcSetupSeconds,
+    bareSetupSeconds,
+    gcAvailable: gc ? 1 : 0,
+  };
 }
 
 const result: Record<string, unknown> = { groups: GROUPS, listenersPerGroup: LISTENERS_PER_GROUP };
@@ -266,8 +292,9 @@ if (PART !== 'burst') {
     const r = await idle(count);
     idles.push(r);
     console.log(
-      `agc idle sessions, ${r.sessions} groups × 1 open session (status: ${r.agcActiveSessions} active; all polling in ${r.agcSetupSeconds!.toFixed(0)} s): ${(r.bytesPerSession! / 1024).toFixed(1)} KiB heap per session ` +
-        `| baseline bare broker-client sessions (up in ${r.bareSetupSeconds!.toFixed(0)} s): ${(r.bareBytesPerSession! / 1024).toFixed(1)} KiB (ratio ${(r.bytesPerSession! / r.bareBytesPerSession!).toFixed(2)}) | goal ≤ 20 KiB`,
+      `agc idle sessions, ${r.sessions} groups × 1 open session, heap per added session past the first tenth (status: ${r.agcActiveSessions} active; all polling in ${r.agcSetupSeconds!.toFixed(0)} s): ${(r.bytesPerSession! / 1024).toFixed(1)} KiB heap per session ` +
+        `(with warm-up ${(r.bytesPerSessionWithWarmup! / 1024).toFixed(1)}) | baseline bare broker-client sessions (up in ${r.bareSetupSeconds!.toFixed(0)} s): ${(r.bareBytesPerSession! / 1024).toFixed(1)} KiB ` +
+        `(with warm-up ${(r.bareBytesPerSessionWithWarmup! / 1024).toFixed(1)}) (ratio ${(r.bytesPerSession! / r.bareBytesPerSession!).toFixed(2)}) | goal ≤ 20 KiB`,
     );
   }
   result['idle'] = idles;
