@@ -1,23 +1,35 @@
-// The agc under a burst and at rest, in process against the testkit API server and the fake GitHub:
-//   1. a burst of queued jobs (AGC_BENCH_JOBS, 1,000): claim (acquirejob at the fake) → worker pod created
-//      (first seen by a watch) p50/p99 and jobs/s, beside bare client-node pod creates against the same API
-//      server at the same concurrency (the floor any AGC sits on);
-//   2. memory per idle listener session with AGC_BENCH_SESSIONS groups (1,000) each holding one open session,
-//      beside the same number of bare broker-client sessions polling (what a session costs without the AGC).
-// Both sides include the fakes' own per-session state, which is the same on both sides of each ratio.
+// The agc under a burst and at rest, against the testkit API server and the fake GitHub (`agc-fakes.ts`):
+//   1. a burst of queued jobs (AGC_BENCH_JOBS, default 1,000): claim (acquirejob at the fake) → worker pod
+//      created (first seen by a watch) p50/p99 and jobs/s, beside bare client-node pod creates against the same
+//      API server at the same concurrency (the floor any AGC sits on). The fakes run in this process (the
+//      figures need the fake's request log); so their CPU is on this process's event loop on both sides.
+//   2. memory per idle listener session for each count in AGC_BENCH_SESSIONS (default "1000,10000"): that many
+//      RunnerGroups each holding one open, long-polling session, beside as many bare broker-client sessions
+//      long-polling in a loop (what a session costs without the AGC). The fakes run in a child process, so the
+//      heap measured is the client's alone on both sides; the figure is the heap added per session past the
+//      first tenth (warm-up excluded; the figure with warm-up is printed too). Each group of the AGC side is
+//      one RunnerGroup object, one agent, one session: the whole per-tenant-group cost, not the session's alone.
+// AGC_BENCH_PART=burst|idle runs one part; AGC_BENCH_HEAP_SNAPSHOTS=<dir> writes heap snapshots around the
+// AGC's idle sessions (for finding what a session holds).
 import { ClassicBrokerSession, GitHubApp } from '@actions-gateway/broker-client';
-import { API_VERSION, RUNNER_GROUP_KIND, crdManifests } from '@actions-gateway/core';
-import { startApiServer, startFakeGitHub, type ApiServer, type FakeGitHub } from '@actions-gateway/testkit';
-import { CoreV1Api, CustomObjectsApi, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { API_VERSION, RUNNER_GROUP_KIND } from '@actions-gateway/core';
+import { KubeConfig, CoreV1Api, CustomObjectsApi, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { setMaxListeners } from 'node:events';
 import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { writeHeapSnapshot } from 'node:v8';
 import { createClassicListenerTier, Informer, startAgc, type AgcProcess, type KubeObject } from '../src/index.js';
 import { median, percentile, writeBenchResult } from '../../../scripts/bench-support.js';
+import { startBenchFakes, type BenchFakesReady } from './agc-fakes.js';
 
 const JOBS = Number(process.env['AGC_BENCH_JOBS'] ?? 1000);
-const SESSIONS = Number(process.env['AGC_BENCH_SESSIONS'] ?? 1000);
+const SESSION_COUNTS = (process.env['AGC_BENCH_SESSIONS'] ?? '1000,10000').split(',').map(Number);
+const PART = process.env['AGC_BENCH_PART'];
+const SNAPSHOTS = process.env['AGC_BENCH_HEAP_SNAPSHOTS'];
 const GROUPS = 4;
 const LISTENERS_PER_GROUP = 10;
 const NS = 'bench';
@@ -26,52 +38,28 @@ const gc = (globalThis as { gc?: () => void }).gc;
 const nullLog = new Writable({ write: (_c, _e, done) => done() });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until(probe: () => boolean | Promise<boolean>, what: string, timeoutMs: number): Promise<void> {
+async function until(probe: () => boolean | Promise<boolean>, what: string, timeoutMs: number, everyMs = 50): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await probe())) {
     if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
-    await sleep(50);
+    await sleep(everyMs);
   }
 }
 
-interface World {
-  server: ApiServer;
-  fake: FakeGitHub;
-  appDir: string;
+/** Where the AGC finds its fakes. */
+interface Target {
+  kubeConfig: KubeConfig;
   kubeconfig: string;
-  objects: KubernetesObjectApi;
-  core: CoreV1Api;
-  close(): Promise<void>;
+  appDir: string;
+  githubUrl: string;
 }
 
-async function world(): Promise<World> {
-  const server = await startApiServer({ kubelet: { startDelayMs: 0, defaultOutcome: { phase: 'Succeeded', afterMs: 0 } } });
-  const objects = KubernetesObjectApi.makeApiClient(server.kubeConfig);
-  for (const { object } of crdManifests()) if ((object as { kind?: string }).kind === 'CustomResourceDefinition') await objects.create(object);
-  const core = server.kubeConfig.makeApiClient(CoreV1Api);
-  await core.createNamespace({ body: { metadata: { name: NS } } });
-  await core.createNamespace({ body: { metadata: { name: 'baseline' } } });
-  // A burst queues jobs far longer than the fast profile's 15 s unstarted-cancel: keep them queued as GitHub does.
-  const fake = await startFakeGitHub({ profile: 'fast', holdMs: 30_000, timings: { unstartedCancelMs: 3_600_000, lockTtlMs: 600_000 } });
-  const app = fake.control.createApp({ org: 'acme' });
-  fake.control.addRepo('acme/app');
-  const dir = mkdtempSync(join(tmpdir(), 'agc-bench-'));
-  const appDir = join(dir, 'app');
-  mkdirSync(appDir);
-  writeFileSync(join(appDir, 'appId'), String(app.appId));
-  writeFileSync(join(appDir, 'installationId'), String(app.installationId));
-  writeFileSync(join(appDir, 'privateKey'), app.privateKeyPem);
-  const kubeconfig = join(dir, 'kubeconfig');
-  server.writeKubeconfig(kubeconfig);
-  return { server, fake, appDir, kubeconfig, objects, core, close: async () => (await fake.close(), await server.close()) };
-}
-
-async function agcOn(w: World): Promise<AgcProcess> {
+async function agcOn(w: Target): Promise<AgcProcess> {
   const started = await startAgc(
     ['--kubeconfig', w.kubeconfig, '--metrics-bind-address', '0', '--health-probe-bind-address', '0', '--github-app-dir', w.appDir, '--proxy-ca-file', join(w.appDir, 'none')],
-    { POD_NAMESPACE: NS, GITHUB_ORG_URL: `${w.fake.url}/acme`, GITHUB_API_BASE_URL: w.fake.url },
+    { POD_NAMESPACE: NS, GITHUB_ORG_URL: `${w.githubUrl}/acme`, GITHUB_API_BASE_URL: w.githubUrl },
     {
-      tiers: { Classic: createClassicListenerTier({ kubeConfig: w.server.kubeConfig, timings: { restartDelayMs: 50, maxRestartDelayMs: 200, admissionRecheckMs: 100, minPollIntervalMs: 0 } }) },
+      tiers: { Classic: createClassicListenerTier({ kubeConfig: w.kubeConfig, timings: { restartDelayMs: 50, maxRestartDelayMs: 200, admissionRecheckMs: 100, minPollIntervalMs: 0 } }) },
       logDestination: nullLog,
       concurrency: 8,
     },
@@ -89,15 +77,16 @@ function group(name: string, maxListeners: number): KubernetesObject {
   } as KubernetesObject;
 }
 
-async function activeSessions(w: World, names: readonly string[]): Promise<number> {
-  const custom = w.server.kubeConfig.makeApiClient(CustomObjectsApi);
+async function activeSessions(w: Target, names: readonly string[]): Promise<number> {
+  const custom = w.kubeConfig.makeApiClient(CustomObjectsApi);
   const list = (await custom.listNamespacedCustomObject({ group: 'actions-gateway.github.com', version: 'v1alpha1', plural: 'runnergroups', namespace: NS })) as { items: { metadata: { name: string }; status?: { activeSessions?: number } }[] };
   return list.items.filter((i) => names.includes(i.metadata.name)).reduce((n, i) => n + (i.status?.activeSessions ?? 0), 0);
 }
 
 /** Part 1: the burst. */
 async function burst(): Promise<Record<string, number>> {
-  const w = await world();
+  const fakes = await startBenchFakes(30_000);
+  const w = { ...fakes, kubeConfig: fakes.server.kubeConfig, githubUrl: fakes.fake.url, objects: KubernetesObjectApi.makeApiClient(fakes.server.kubeConfig), core: fakes.server.kubeConfig.makeApiClient(CoreV1Api) };
   const agc = await agcOn(w);
   const names = Array.from({ length: GROUPS }, (_, i) => `burst-${i}`);
   for (const n of names) await w.objects.create(group(n, LISTENERS_PER_GROUP));
@@ -168,53 +157,147 @@ function heapUsed(): number {
   return process.memoryUsage().heapUsed;
 }
 
-/** Part 2: memory per idle session. */
-async function idle(): Promise<Record<string, number>> {
-  const w = await world();
-  const agc = await agcOn(w);
-  const names = Array.from({ length: SESSIONS }, (_, i) => `idle-${i}`);
-  await until(() => agc.isReady(), 'agc ready', 60_000);
-  const before = heapUsed();
-  for (const n of names) await w.objects.create(group(n, 1));
-  await until(async () => (await activeSessions(w, names)) >= SESSIONS, `${SESSIONS} open sessions`, 30 * 60_000);
-  await sleep(2_000);
-  const agcBytes = (heapUsed() - before) / SESSIONS;
-  await agc.shutdown();
-  await w.close();
-
-  // Baseline: bare broker-client sessions polling, no AGC.
-  const b = await world();
-  const file = (name: string): string => readFileSync(join(b.appDir, name), 'utf8');
-  const app = new GitHubApp({ githubUrl: `${b.fake.url}/acme`, appId: Number(file('appId')), installationId: Number(file('installationId')), privateKey: file('privateKey') });
-  await app.start();
-  const baseBefore = heapUsed();
-  const sessions: ClassicBrokerSession[] = [];
-  const polls: Promise<unknown>[] = [];
-  for (let i = 0; i < SESSIONS; i++) {
-    const runner = await app.registrar.generateJitConfig({ name: `bare-${i}`, runnerGroupId: 1, labels: ['self-hosted', `bare-${i}`] });
-    const session = await ClassicBrokerSession.create({ jit: runner.jit, runnerVersion: '2.335.1' });
-    sessions.push(session);
-    polls.push(session.getMessage().catch(() => undefined));
-  }
-  await sleep(2_000);
-  const bareBytes = (heapUsed() - baseBefore) / SESSIONS;
-  await Promise.all(sessions.map((s) => s.close().catch(() => undefined)));
-  await app.stop();
-  await b.close();
-  return { sessions: SESSIONS, bytesPerSession: agcBytes, bareBytesPerSession: bareBytes, gcAvailable: gc ? 1 : 0 };
+/** Starts `agc-fakes.ts` in a child process with the broker's production hold. */
+async function childFakes(): Promise<{ target: Target; stop(): Promise<void> }> {
+  const here = fileURLToPath(new URL('.', import.meta.url));
+  const tsx = join(here, '..', '..', '..', 'node_modules', '.bin', 'tsx');
+  const child: ChildProcess = spawn(tsx, ['--conditions=source', join(here, 'agc-fakes.ts'), '--serve', '50000'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! });
+  const ready = await new Promise<BenchFakesReady>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`bench fakes exited with ${code}`)));
+    lines.on('line', (line) => {
+      if (line.startsWith('ready ')) resolve(JSON.parse(line.slice(6)) as BenchFakesReady);
+    });
+  });
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(ready.kubeconfig);
+  return {
+    target: { kubeConfig, kubeconfig: ready.kubeconfig, appDir: ready.appDir, githubUrl: ready.githubUrl },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        // A throwaway process: a graceful close would wait out every held long-poll.
+        child.once('exit', () => resolve());
+        child.kill('SIGKILL');
+      }),
+  };
 }
 
-const burstResult = await burst();
-console.log(
-  `agc burst, ${burstResult.jobs} queued jobs over ${GROUPS} groups × maxListeners ${LISTENERS_PER_GROUP}: claim → pod created p50 ${burstResult.claimToPodP50Ms!.toFixed(1)} ms, p99 ${burstResult.claimToPodP99Ms!.toFixed(1)} ms, ` +
-    `${burstResult.jobsPerSecond!.toFixed(1)} jobs/s (first claim → last pod; enqueue → last pod ${burstResult.enqueueToLastPodSeconds!.toFixed(1)} s) ` +
-    `| baseline bare client-node creates at concurrency ${GROUPS * LISTENERS_PER_GROUP}: p50 ${burstResult.baselineCreateP50Ms!.toFixed(1)} ms, p99 ${burstResult.baselineCreateP99Ms!.toFixed(1)} ms, ${burstResult.baselinePodsPerSecond!.toFixed(0)} pods/s ` +
-    `(ratio jobs/s ÷ pods/s ${(burstResult.jobsPerSecond! / burstResult.baselinePodsPerSecond!).toFixed(3)}) | goal ≥ 500 jobs/s, p99 ≤ 50 ms`,
-);
-const idleResult = await idle();
-console.log(
-  `agc idle sessions, ${idleResult.sessions} groups × 1 open session: ${(idleResult.bytesPerSession! / 1024).toFixed(1)} KiB heap per session ` +
-    `| baseline bare broker-client sessions: ${(idleResult.bareBytesPerSession! / 1024).toFixed(1)} KiB (ratio ${(idleResult.bytesPerSession! / idleResult.bareBytesPerSession!).toFixed(2)}) | goal ≤ 20 KiB`,
-);
-writeBenchResult('host-operator-agc-burst', { burst: burstResult, idle: idleResult, groups: GROUPS, listenersPerGroup: LISTENERS_PER_GROUP });
+/** Long-polls held open at the fake right now (its control API). */
+async function heldPolls(w: Target): Promise<number> {
+  const res = await fetch(`${w.githubUrl}/_control/held-polls`);
+  return ((await res.json()) as { held: number }).held;
+}
+
+/** Runs `work(i)` for i < count, `parallel` at a time. */
+async function inBatches(count: number, parallel: number, work: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(parallel, count) }, async () => {
+      while (next < count) await work(next++);
+    }),
+  );
+}
+
+/**
+ * Part 2: memory per idle session, `count` sessions on each side. Each side is measured twice: once a tenth of
+ * the sessions poll (warm-up: compiled code, lazy caches, pools), then once all do; the figure is the heap
+ * growth between the two over the sessions added, i.e. what one more idle session costs. The whole growth
+ * over all sessions (warm-up included) is reported beside it.
+ */
+async function idle(count: number): Promise<Record<string, number>> {
+  const warm = Math.max(1, Math.floor(count / 10));
+  const a = await childFakes();
+  const w = a.target;
+  const agc = await agcOn(w);
+  const objects = KubernetesObjectApi.makeApiClient(w.kubeConfig);
+  await until(() => agc.isReady(), 'agc ready', 120_000);
+  const agcStart = Date.now();
+  const agcRamp = async (from: number, to: number): Promise<number> => {
+    await inBatches(to - from, 16, async (i) => void (await objects.create(group(`idle-${from + i}`, 1))));
+    await until(async () => (await heldPolls(w)) >= to, `${to} held polls`, 30 * 60_000, 1_000);
+    await sleep(2_000);
+    return heapUsed();
+  };
+  const agcZero = heapUsed();
+  const agcWarm = await agcRamp(0, warm);
+  if (SNAPSHOTS) writeHeapSnapshot(join(SNAPSHOTS, `agc-idle-${count}-warm.heapsnapshot`));
+  const agcAll = await agcRamp(warm, count);
+  if (SNAPSHOTS) writeHeapSnapshot(join(SNAPSHOTS, `agc-idle-${count}-all.heapsnapshot`));
+  const agcSetupSeconds = (Date.now() - agcStart) / 1000;
+  const agcSessions = await activeSessions(w, Array.from({ length: count }, (_, i) => `idle-${i}`));
+  await agc.shutdown();
+  await a.stop();
+
+  // Baseline: bare broker-client sessions long-polling in a loop, no AGC, against fresh fakes.
+  const b = await childFakes();
+  const file = (name: string): string => readFileSync(join(b.target.appDir, name), 'utf8');
+  const app = new GitHubApp({ githubUrl: `${b.target.githubUrl}/acme`, appId: Number(file('appId')), installationId: Number(file('installationId')), privateKey: file('privateKey') });
+  await app.start();
+  const stop = new AbortController();
+  setMaxListeners(0, stop.signal); // every session's poll listens to it
+  const sessions: ClassicBrokerSession[] = [];
+  const loops: Promise<void>[] = [];
+  const bareStart = Date.now();
+  const bareRamp = async (from: number, to: number): Promise<number> => {
+    await inBatches(to - from, 16, async (i) => {
+      const runner = await app.registrar.generateJitConfig({ name: `bare-${from + i}`, runnerGroupId: 1, labels: ['self-hosted', `bare-${from + i}`] });
+      const session = await ClassicBrokerSession.create({ jit: runner.jit, runnerVersion: '2.335.1' });
+      sessions.push(session);
+      loops.push(
+        (async () => {
+          while (!stop.signal.aborted) await session.getMessage({ signal: stop.signal }).catch(() => undefined);
+        })(),
+      );
+    });
+    await until(async () => (await heldPolls(b.target)) >= to, `${to} bare held polls`, 30 * 60_000, 1_000);
+    await sleep(2_000);
+    return heapUsed();
+  };
+  const bareZero = heapUsed();
+  const bareWarm = await bareRamp(0, warm);
+  const bareAll = await bareRamp(warm, count);
+  const bareSetupSeconds = (Date.now() - bareStart) / 1000;
+  stop.abort();
+  await Promise.all(loops);
+  await inBatches(sessions.length, 16, async (i) => void (await sessions[i]!.close().catch(() => undefined)));
+  await app.stop();
+  await b.stop();
+  return {
+    sessions: count,
+    agcActiveSessions: agcSessions,
+    bytesPerSession: (agcAll - agcWarm) / (count - warm),
+    bareBytesPerSession: (bareAll - bareWarm) / (count - warm),
+    bytesPerSessionWithWarmup: (agcAll - agcZero) / count,
+    bareBytesPerSessionWithWarmup: (bareAll - bareZero) / count,
+    agcSetupSeconds,
+    bareSetupSeconds,
+    gcAvailable: gc ? 1 : 0,
+  };
+}
+
+const result: Record<string, unknown> = { groups: GROUPS, listenersPerGroup: LISTENERS_PER_GROUP };
+if (PART !== 'idle') {
+  const r = await burst();
+  result['burst'] = r;
+  console.log(
+    `agc burst, ${r.jobs} queued jobs over ${GROUPS} groups × maxListeners ${LISTENERS_PER_GROUP}: claim → pod created p50 ${r.claimToPodP50Ms!.toFixed(1)} ms, p99 ${r.claimToPodP99Ms!.toFixed(1)} ms, ` +
+      `${r.jobsPerSecond!.toFixed(1)} jobs/s (first claim → last pod; enqueue → last pod ${r.enqueueToLastPodSeconds!.toFixed(1)} s) ` +
+      `| baseline bare client-node creates at concurrency ${GROUPS * LISTENERS_PER_GROUP}: p50 ${r.baselineCreateP50Ms!.toFixed(1)} ms, p99 ${r.baselineCreateP99Ms!.toFixed(1)} ms, ${r.baselinePodsPerSecond!.toFixed(0)} pods/s ` +
+      `(ratio jobs/s ÷ pods/s ${(r.jobsPerSecond! / r.baselinePodsPerSecond!).toFixed(3)}) | goal ≥ 500 jobs/s, p99 ≤ 50 ms`,
+  );
+}
+if (PART !== 'burst') {
+  const idles: Record<string, number>[] = [];
+  for (const count of SESSION_COUNTS) {
+    const r = await idle(count);
+    idles.push(r);
+    console.log(
+      `agc idle sessions, ${r.sessions} groups × 1 open session, heap per added session past the first tenth (status: ${r.agcActiveSessions} active; all polling in ${r.agcSetupSeconds!.toFixed(0)} s): ${(r.bytesPerSession! / 1024).toFixed(1)} KiB heap per session ` +
+        `(with warm-up ${(r.bytesPerSessionWithWarmup! / 1024).toFixed(1)}) | baseline bare broker-client sessions (up in ${r.bareSetupSeconds!.toFixed(0)} s): ${(r.bareBytesPerSession! / 1024).toFixed(1)} KiB ` +
+        `(with warm-up ${(r.bareBytesPerSessionWithWarmup! / 1024).toFixed(1)}) (ratio ${(r.bytesPerSession! / r.bareBytesPerSession!).toFixed(2)}) | goal ≤ 20 KiB`,
+    );
+  }
+  result['idle'] = idles;
+}
+writeBenchResult('host-operator-agc-burst', result);
 process.exit(0);

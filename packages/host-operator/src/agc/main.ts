@@ -20,7 +20,7 @@ import { Controller } from '../runtime/controller.js';
 import { CustomResourceClient } from '../runtime/custom-resource.js';
 import { EventRecorder } from '../runtime/events.js';
 import { Informer } from '../runtime/informer.js';
-import type { KubeObject } from '../runtime/object.js';
+import { withoutManagedFields, type KubeObject } from '../runtime/object.js';
 import { controllerRuntimeMetrics, workQueueMetrics } from '../runtime/runtime-metrics.js';
 import { startTracing } from '../tracing/tracing.js';
 import { createClassicListenerTier } from './classic/classic-tier.js';
@@ -111,8 +111,9 @@ export async function startAgc(argv: readonly string[], env: NodeJS.ProcessEnv, 
     name: 'runnergroups',
     logger: log,
     indexers: { [RUNNER_GROUP_LABEL_INDEX]: runnerGroupLabelIndexer },
+    transform: withoutManagedFields,
   });
-  const pods = new Informer<KubeObject>({ kubeConfig: kc, path: `/api/v1/namespaces/${ns}/pods`, labelSelector: WORKER_POD_SELECTOR, name: 'worker-pods', logger: log });
+  const pods = new Informer<KubeObject>({ kubeConfig: kc, path: `/api/v1/namespaces/${ns}/pods`, labelSelector: WORKER_POD_SELECTOR, name: 'worker-pods', logger: log, transform: withoutManagedFields });
   const events = new EventRecorder({ kubeConfig: kc, controller: AGC_EVENT_CONTROLLER, instance: env['HOSTNAME'] ?? hostname(), logger: log });
   const kubernetes = createKubernetesPort({ kubeConfig: kc, namespace: config.namespace, podInformer: pods, events, logger: log });
   const rerunner = new DisruptionRerunner({

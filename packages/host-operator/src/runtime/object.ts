@@ -33,3 +33,15 @@ export function splitKey(key: string): { namespace: string | undefined; name: st
   const slash = key.indexOf('/');
   return slash < 0 ? { namespace: undefined, name: key } : { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
 }
+
+/**
+ * An informer `transform` that drops `metadata.managedFields`: server-side apply's bookkeeping, never read
+ * from a cache, and often the biggest part of a small object (one entry per field manager).
+ */
+export function withoutManagedFields<T extends KubeObject>(obj: T): T {
+  if (!obj.metadata || !('managedFields' in obj.metadata)) return obj;
+  const metadata: Record<string, unknown> = { ...obj.metadata };
+  delete metadata['managedFields'];
+  return { ...obj, metadata };
+}
+

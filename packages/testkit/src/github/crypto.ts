@@ -30,41 +30,82 @@ export function generateRsa(bits = 2048): RsaKeyPair {
   return rsaPairOf(publicKey, privateKey);
 }
 
+/** How a fake makes its JIT runners' keys: see {@link RsaKeyPool}. */
+export interface RunnerKeyOptions {
+  /** Keys made ahead on libuv's thread pool. */
+  readonly ahead: number;
+  /**
+   * Hand the `ahead` keys out round-robin instead of making a fresh one per runner. Runners then share keys
+   * (their client ids still tell them apart); for benchmarks, where the fake's key making would otherwise be
+   * what is measured.
+   */
+  readonly reuse?: boolean;
+}
+
+/** Throws a one-line error naming the field when `options` cannot make a pool. */
+export function checkRunnerKeyOptions(options: RunnerKeyOptions): void {
+  if (!Number.isInteger(options.ahead) || options.ahead < 1) throw new Error(`runnerKeys.ahead must be a positive integer, got ${options.ahead}`);
+}
+
 /**
- * RSA-2048 keys made ahead on libuv's thread pool. A key made on demand blocks the event loop for 70–400 ms, and
- * in one process with an API server and a kubelet (the sandbox) every JIT runner then stalls everything else.
- * `take` hands out a ready key (or makes one on the spot when none is) and starts making its replacement.
+ * RSA-2048 keys for JIT runners, made ahead on libuv's thread pool. A key made on demand blocks the event loop
+ * for 70–400 ms, and a fake sharing its process with an API server and a kubelet (the sandbox) or with the
+ * client under test (a benchmark) then stalls everything else. `take` hands out a ready key (or makes one on the
+ * spot when none is ready) and, unless keys are reused, starts making its replacement.
  */
 export class RsaKeyPool {
-  private readonly ready: RsaKeyPair[] = [];
-  private making = 0;
-  private closed = false;
+  readonly #keys: RsaKeyPair[] = [];
+  readonly #size: number;
+  readonly #reuse: boolean;
+  #next = 0;
+  #making = 0;
+  #closed = false;
+  #onFull: Array<() => void> = [];
 
-  constructor(private readonly size: number) {
-    this.refill();
+  constructor(options: RunnerKeyOptions) {
+    checkRunnerKeyOptions(options);
+    this.#size = options.ahead;
+    this.#reuse = options.reuse ?? false;
+    this.#refill();
   }
 
   take(): RsaKeyPair {
-    const key = this.ready.shift() ?? generateRsa();
-    this.refill();
+    if (this.#reuse && this.#keys.length > 0) return this.#keys[this.#next++ % this.#keys.length]!;
+    const key = this.#keys.shift() ?? generateRsa();
+    this.#refill();
     return key;
+  }
+
+  /** Resolves once every key is made (or the pool is closed). */
+  full(): Promise<void> {
+    if (this.#closed || this.#keys.length >= this.#size) return Promise.resolve();
+    return new Promise((resolve) => this.#onFull.push(resolve));
   }
 
   /** Stops making keys (one in the making finishes on its thread and is dropped). */
   close(): void {
-    this.closed = true;
-    this.ready.length = 0;
+    this.#closed = true;
+    this.#keys.length = 0;
+    this.#settle();
   }
 
-  private refill(): void {
-    // One at a time: a spare core makes them while the hosts start; libuv's four threads stay free for fs and web crypto.
-    while (!this.closed && this.making < 1 && this.ready.length + this.making < this.size) {
-      this.making++;
+  #settle(): void {
+    if (!this.#closed && this.#keys.length < this.#size) return;
+    for (const resolve of this.#onFull.splice(0)) resolve();
+  }
+
+  #refill(): void {
+    // Fresh keys one at a time: a spare core makes them while the hosts start, and libuv's four threads stay
+    // free for fs and web crypto. A reused set is wanted whole before the measurement starts: all threads.
+    const parallel = this.#reuse ? 4 : 1;
+    while (!this.#closed && this.#making < parallel && this.#keys.length + this.#making < this.#size) {
+      this.#making++;
       generateKeyPair('rsa', { modulusLength: 2048 }, (err, publicKey, privateKey) => {
-        this.making--;
+        this.#making--;
         // A failed make is not retried here: take() falls back to making a key on the spot.
-        if (!err && !this.closed) this.ready.push(rsaPairOf(publicKey, privateKey));
-        if (!err) this.refill();
+        if (!err && !this.#closed) this.#keys.push(rsaPairOf(publicKey, privateKey));
+        if (!err) this.#refill();
+        this.#settle();
       });
     }
   }

@@ -23,7 +23,7 @@ export function brokerUrl(world: World): string {
   return `${world.baseUrl}/_broker/`;
 }
 
-/** Registers a single-use runner with a fresh RSA key and returns it with its encoded JIT config. */
+/** Registers a single-use runner with an RSA key ({@link World.runnerKey}) and returns it with its encoded JIT config. */
 export function createJitRunner(world: World, spec: NewRunner): { runner: RunnerRecord; encoded: string } {
   const key = world.runnerKey();
   const runner: RunnerRecord = {

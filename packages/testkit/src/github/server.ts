@@ -15,7 +15,7 @@ import { handleRest } from './rest.js';
 import { handleRunService } from './runservice.js';
 import { handleScaleSet, installScaleSetHooks } from './scaleset.js';
 import { createTestCertificates } from '../tls.js';
-import { RsaKeyPool } from './crypto.js';
+import { RsaKeyPool, checkRunnerKeyOptions, type RunnerKeyOptions } from './crypto.js';
 import type { RecordedRequest } from './state.js';
 import { World } from './world.js';
 
@@ -36,10 +36,11 @@ export interface FakeGitHubOptions {
   encryptMessages?: boolean;
   port?: number;
   /**
-   * Make this many RSA keys for JIT runners ahead, off the event loop (default 0: each is made when a runner is
-   * registered, blocking for 70–400 ms). For a fake sharing its process with other servers (the sandbox).
+   * Make the RSA keys of JIT runners ahead, off the event loop (default: each is made when a runner is
+   * registered, blocking for 70–400 ms), and with `reuse` hand the same ones out round-robin. For a fake
+   * sharing its process with other servers (the sandbox) or with the client under test (benchmarks).
    */
-  rsaKeyPool?: number;
+  runnerKeys?: RunnerKeyOptions;
   /** Keep at most this many recorded requests (default 10,000). */
   maxRecorded?: number;
 }
@@ -62,6 +63,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const clock = options.clock ?? systemClock;
   const timings: FakeTimings = { ...PROFILES[options.profile ?? 'production'], ...options.timings };
   if (options.holdMs !== undefined) timings.holdMs = options.holdMs;
+  if (options.runnerKeys) checkRunnerKeyOptions(options.runnerKeys);
   const world = new World(clock, timings, options.strict ?? true, '');
   const faults = new Faults(world);
   const control = createControl(world, faults, clock);
@@ -140,7 +142,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const url = `${options.https ? 'https' : 'http'}://127.0.0.1:${port}`;
   world.baseUrl = url;
   // Started once the certificates are made: key making fills libuv's thread pool, which web crypto shares.
-  if (options.rsaKeyPool) world.rsaPool = new RsaKeyPool(options.rsaKeyPool);
+  if (options.runnerKeys) world.rsaPool = new RsaKeyPool(options.runnerKeys);
+  if (options.runnerKeys?.reuse) await world.rsaPool?.full();
   return {
     url, apiUrl: url, control, ...(caPem ? { caPem } : {}),
     async close() {

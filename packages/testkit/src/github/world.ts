@@ -37,7 +37,7 @@ export class World {
   meta: Record<string, string[]> = defaultMeta();
   scaleSetMode: 'auto' | 'acquire' = 'auto';
   adminJwtEarlyExpiry = false;
-  /** Keys made ahead for JIT runners (the `rsaKeyPool` option); none: each key is made when needed. */
+  /** Keys made ahead for JIT runners (the `runnerKeys` option); none: each key is made when needed. */
   rsaPool: RsaKeyPool | undefined;
   private waiters = new Set<() => void>();
   private seq = { app: 1000, inst: 5000, runner: 100, job: 9000, run: 70000, rrid: 7_000_000_000, msg: 1, scaleSet: 1 };

@@ -119,7 +119,7 @@ export class Sandbox {
     // Every JIT runner needs a fresh RSA key: make about as many as the run needs while the hosts start.
     const keys = Math.min(64, o.jobs + 20 * o.tenants);
     const [github, proxyTls, bundled] = await Promise.all([
-      startFakeGitHub({ https: true, port: o.githubPort, holdMs: 5_000, rsaKeyPool: keys }).then((g) => {
+      startFakeGitHub({ https: true, port: o.githubPort, holdMs: 5_000, runnerKeys: { ahead: keys } }).then((g) => {
         this.timeline.mark('fake GitHub up');
         return g;
       }),

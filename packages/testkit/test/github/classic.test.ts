@@ -120,4 +120,24 @@ describe('classic runner flow', () => {
     expect(w.fake.control.job(job.requestId)).toMatchObject({ state: 'completed', conclusion: 'failed', failureMessage: expect.stringContaining('lost communication') as unknown });
     expect(w.fake.control.runs()[0]).toMatchObject({ status: 'completed', conclusion: 'failure' });
   });
+
+  it('with a runner key pool, runners share pre-generated keys yet each authenticates, opens a session and is told apart by its client id', async () => {
+    w = await world({ runnerKeys: { ahead: 2, reuse: true } });
+    const [a, b, c] = [await connect(w, 'k1'), await connect(w, 'k2'), await connect(w, 'k3')];
+    expect(a.jit.rsa.modulus).not.toBe(b.jit.rsa.modulus);
+    expect(c.jit.rsa.modulus).toBe(a.jit.rsa.modulus); // round-robin over the pool
+    expect(c.jit.credentials.data).not.toEqual(a.jit.credentials.data); // distinct client ids
+    const job = w.fake.control.enqueueJob({ repo: 'acme/app', labels: ['self-hosted', 'linux'] });
+    const res = await poll(c);
+    expect(res.status).toBe(200);
+    const req = JSON.parse((await json<Envelope>(res)).body) as { runner_request_id: string; run_service_url: string };
+    expect((await call('POST', `${req.run_service_url}acquirejob`, c.token, { jobMessageId: req.runner_request_id })).status).toBe(200);
+    expect(w.fake.control.job(job.requestId)?.state).not.toBe('queued');
+    // A's assertion still names A: signed with the shared key it is A's token, not C's.
+    expect((await oauthToken(a.jit, w.clock.now())).status).toBe(200);
+  });
+
+  it('refuses a runner key pool that is not a positive integer', async () => {
+    await expect(world({ runnerKeys: { ahead: 0 } })).rejects.toThrow(/runnerKeys\.ahead/);
+  });
 });

@@ -2,7 +2,7 @@
  * Core's `KubernetesPort` on `@kubernetes/client-node`: CoreV1Api for objects, the runtime's
  * `EventRecorder` (events.k8s.io/v1) for Events, and a pod informer behind `waitForPod`.
  */
-import type { KubernetesEvent, KubernetesPort, LimitRange, Pod } from '@actions-gateway/core';
+import { Labels, type KubernetesEvent, type KubernetesPort, type LimitRange, type Pod } from '@actions-gateway/core';
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1LimitRange, type V1Pod, type V1Secret } from '@kubernetes/client-node';
 import { hostname } from 'node:os';
 import { EventRecorder } from '../../runtime/events.js';
@@ -21,8 +21,12 @@ export interface KubernetesPortOptions {
   /** The tenant namespace; `waitForPod` serves this namespace only. */
   readonly namespace: string;
   /**
-   * The AGC's shared informer on the namespace's worker pods. Absent: the port starts its own informer on
-   * every pod of the namespace at the first `waitForPod` (stopped by `close()`).
+   * The AGC's shared informer on the namespace's worker pods (selector {@link WORKER_POD_SELECTOR}). Absent:
+   * the port starts its own informer on every pod of the namespace at the first `waitForPod` (stopped by
+   * `close()`). Present, synced and fresh, it also answers `listPods` for selectors that only match worker
+   * pods: admission reads the group's pods before every poll and claim, and a LIST of a namespace full of
+   * pods per poll per session is what an API server can least afford. Callers that must not over-admit
+   * count their own claims the cache does not show yet (the classic tier's `GroupAdmission` does).
    */
   readonly podInformer?: PodSource;
   /** Records Events; one on `kubeConfig` reporting as `actions-gateway-controller` when absent. */
@@ -76,6 +80,16 @@ export function createKubernetesPort(options: KubernetesPortOptions): ClosableKu
     return waiters;
   };
 
+  /** The worker pods of the shared cache matching `labels`, or undefined when the cache cannot answer. */
+  const fromCache = (namespace: string, labels: Readonly<Record<string, string>>): Pod[] | undefined => {
+    const source = options.podInformer;
+    if (!source?.store.list || namespace !== options.namespace || !source.hasSynced?.() || source.isFresh?.() === false) return undefined;
+    // Only a selector for worker pods (core's `workerPodSelector`): every one carries the managed-by label the cache selects on.
+    if (labels[Labels.component] !== Labels.componentWorkload) return undefined;
+    const wanted = Object.entries(labels);
+    return source.store.list().filter((pod) => pod.metadata?.namespace === namespace && wanted.every(([k, v]) => pod.metadata?.labels?.[k] === v));
+  };
+
   return {
     async createSecret(namespace, secret) {
       await kubeCall(() => api.createNamespacedSecret({ namespace, body: secret as V1Secret }));
@@ -102,6 +116,8 @@ export function createKubernetesPort(options: KubernetesPortOptions): ClosableKu
     },
     getPod: readPod,
     async listPods(namespace, labels) {
+      const cached = fromCache(namespace, labels);
+      if (cached) return cached;
       const list = await kubeCall(() => api.listNamespacedPod({ namespace, labelSelector: labelSelector(labels) }));
       return list.items as Pod[];
     },

@@ -11,11 +11,16 @@ import type { Pod } from '@actions-gateway/core';
 import type { InformerHandlers } from '../../runtime/informer.js';
 import { objectKey, type KubeObject } from '../../runtime/object.js';
 
-/** What a pod wait needs from an informer: the runtime's `Informer` satisfies it. */
+/**
+ * What a pod wait needs from an informer: the runtime's `Informer` satisfies it. With `list`, `hasSynced`
+ * and `isFresh` the source can also answer `listPods` (see `createKubernetesPort`).
+ */
 export interface PodSource {
   addHandlers(handlers: InformerHandlers<KubeObject>): void;
   waitForSync(): Promise<void>;
-  readonly store: { get(key: string): KubeObject | undefined };
+  readonly store: { get(key: string): KubeObject | undefined; list?(): KubeObject[] };
+  hasSynced?(): boolean;
+  isFresh?(): boolean;
 }
 
 /** A live read of one pod (`undefined` when it does not exist). */

@@ -150,6 +150,33 @@ describe('waitForPod', () => {
   });
 });
 
+describe('listPods on the shared informer', () => {
+  it('answers worker-pod selectors from the synced cache (no LIST reaches the server) and anything else live', async () => {
+    const informer = new Informer<KubeObject>({ kubeConfig: env.server.kubeConfig, path: `/api/v1/namespaces/${ns}/pods`, labelSelector: WORKER_POD_SELECTOR });
+    const shared = createKubernetesPort({ kubeConfig: env.server.kubeConfig, namespace: ns, podInformer: informer });
+    const worker = (group: string) => ({ 'actions-gateway/runner-group': group, 'actions-gateway/component': 'workload' });
+    try {
+      // Not synced yet: a live list.
+      await shared.createPod(ns, pod('w-a1', worker('a')));
+      expect((await shared.listPods(ns, worker('a'))).map((p) => p.metadata?.name)).toEqual(['w-a1']);
+      informer.start();
+      await informer.waitForSync();
+      const lists = env.server.faults.inject({ verb: 'list', resource: 'pods', error: 500 });
+      await shared.createPod(ns, pod('w-a2', worker('a')));
+      await shared.createPod(ns, pod('w-b1', worker('b')));
+      await vi.waitFor(async () => expect((await shared.listPods(ns, worker('a'))).map((p) => p.metadata?.name).sort()).toEqual(['w-a1', 'w-a2']));
+      await vi.waitFor(async () => expect((await shared.listPods(ns, worker('b'))).map((p) => p.metadata?.name)).toEqual(['w-b1']));
+      expect(lists.hits).toBe(0);
+      // A selector that is not a worker-pod selector, or another namespace, is not the cache's to answer.
+      await expect(shared.listPods(ns, { 'actions-gateway/runner-group': 'a' })).rejects.toThrow();
+      await expect(shared.listPods('elsewhere', worker('a'))).rejects.toThrow();
+      expect(lists.hits).toBe(2);
+    } finally {
+      await informer.stop();
+    }
+  });
+});
+
 describe('emitEvent', () => {
   it('records an events.k8s.io/v1 Event regarding the object', async () => {
     await port.emitEvent({
