@@ -57,6 +57,8 @@ const terminal = new Set(['Succeeded', 'Failed', 'Unknown']);
 const isFinished = (pod: Pod | undefined): boolean => !pod || terminal.has(pod.status?.phase ?? '') || pod.metadata?.deletionTimestamp !== undefined;
 /** Pause between provisioning attempts of a job GitHub still holds for the scale set. */
 const RETRY_MS = [1_000, 5_000, 15_000, 30_000, 60_000];
+/** How often a job whose pod is being provisioned is checked for having been taken by another runner. */
+const SUPERSEDED_CHECK_MS = 500;
 /** New pods a job gets after pods that ended before their runner took anything. */
 const MAX_POD_ATTEMPTS = 3;
 
@@ -145,12 +147,25 @@ async function attemptJob(deps: JobWorkerDeps, jobId: string): Promise<Attempt> 
   }
   // The tier re-runs disruptions itself, with the run the pod's runner actually took.
   const ports = { ...context.provision, rerunner: undefined };
-  const result: ProvisionResult = await provision(
-    { planId, payload: scaleSetPayload(record, deps.scaleSet()), jitConfig: jit.encodedJitConfig, acquiredAt: new Date(record.assignedAt) },
-    ports,
-    group,
-    { signal: deps.signal, jobCancelled: () => deps.record(jobId)?.result === 'canceled' },
-  );
+  const superseded = watchSuperseded(deps, jobId, podName);
+  let result: ProvisionResult;
+  try {
+    result = await provision(
+      { planId, payload: scaleSetPayload(record, deps.scaleSet()), jitConfig: jit.encodedJitConfig, acquiredAt: new Date(record.assignedAt) },
+      ports,
+      group,
+      { signal: AbortSignal.any([deps.signal, superseded.signal]), jobCancelled: () => deps.record(jobId)?.result === 'canceled' },
+    );
+  } finally {
+    superseded.stop();
+  }
+  if (result.kind === 'aborted' && !deps.signal.aborted) {
+    // Another runner of the scale set took the job while its own pod waited for room: no pod is needed.
+    if (await kube.getPod(group.namespace, podName)) return followPod(deps, jobId, podName);
+    context.logger.info({ namespace: group.namespace, runner_group: group.name, job_id: jobId, runner: record.runnerName }, 'another runner took the job before its pod was created; not creating it');
+    await dropRunner(deps, jobId, jit.runnerId);
+    return 'done';
+  }
   switch (result.kind) {
     case 'finished':
       await rerunIfDisrupted(deps, jobId, result.outcome);
@@ -176,6 +191,30 @@ async function dropRunner(deps: JobWorkerDeps, jobId: string, runnerId: number):
   await deleteScaleSetRunner(deps.admin, runnerId, deps.signal).catch((err: unknown) =>
     deps.context.logger.warn({ namespace: group.namespace, runner_group: group.name, job_id: jobId, runner_id: runnerId, err }, 'deleting an unused JIT runner registration failed; the sweep retries'),
   );
+}
+
+/** The job's runner name belongs to another job's pod: that runner took it. */
+function takenByAnotherRunner(record: ScaleSetJobRecord | undefined, jobId: string): boolean {
+  return record?.runnerName !== undefined && jobOfRunner(record.runnerName, [jobId]) !== jobId;
+}
+
+/**
+ * Aborts `signal` once the job was taken by a runner made for another job's pod while this job's own pod does
+ * not exist yet (held by a ResourceQuota, say): creating it would only start a runner with nothing to run.
+ */
+function watchSuperseded(deps: JobWorkerDeps, jobId: string, podName: string): { signal: AbortSignal; stop(): void } {
+  const superseded = new AbortController();
+  const done = new AbortController();
+  const group = deps.group().provisioner;
+  void (async () => {
+    while (await deps.context.clock.sleep(SUPERSEDED_CHECK_MS, AbortSignal.any([done.signal, deps.signal]))) {
+      if (!takenByAnotherRunner(deps.record(jobId), jobId)) continue;
+      const pod = await deps.context.provision.kubernetes.getPod(group.namespace, podName).catch(() => 'unknown' as const);
+      if (pod === undefined && !done.signal.aborted) superseded.abort(new Error('the job was taken by another runner'));
+      return;
+    }
+  })();
+  return { signal: superseded.signal, stop: () => done.abort() };
 }
 
 /** Follows a pod a previous AGC (or a racing provision) created, to its end. */
