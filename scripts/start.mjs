@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { spawn, spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import { pnpmCommand } from './pnpm-command.mjs';
 
 // The sandbox's timeline counts from here (or from the end of a build), not from its own process start.
 let launchedAt = Math.round(performance.timeOrigin);
@@ -21,10 +22,8 @@ const missing = () => needed.filter((f) => !existsSync(new URL(f, root)));
 
 if (missing().length > 0) {
   console.error(`ag-sandbox: building the workspace first (pnpm build; missing ${missing()[0]}${missing().length > 1 ? ` and ${missing().length - 1} more` : ''})…`);
-  const pnpm = process.env.npm_execpath;
-  const build = pnpm
-    ? spawnSync(process.execPath, [pnpm, 'run', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] })
-    : spawnSync('pnpm', ['run', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  const [command, args] = pnpmCommand(process.execPath, process.env.npm_execpath, ['run', 'build']);
+  const build = spawnSync(command, args, { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   if (build.status !== 0 || missing().length > 0) {
     console.error(`ag-sandbox: the build failed (${missing()[0] ?? 'see above'} missing): fix the error above and run \`pnpm build\`, or run from source with \`pnpm start -- --source\``);
     process.exit(1);
