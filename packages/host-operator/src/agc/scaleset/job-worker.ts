@@ -206,8 +206,9 @@ function watchSuperseded(deps: JobWorkerDeps, jobId: string, podName: string): {
   const superseded = new AbortController();
   const done = new AbortController();
   const group = deps.group().provisioner;
+  const until = AbortSignal.any([done.signal, deps.signal]);
   void (async () => {
-    while (await deps.context.clock.sleep(SUPERSEDED_CHECK_MS, AbortSignal.any([done.signal, deps.signal]))) {
+    while (await deps.context.clock.sleep(SUPERSEDED_CHECK_MS, until)) {
       if (!takenByAnotherRunner(deps.record(jobId), jobId)) continue;
       const pod = await deps.context.provision.kubernetes.getPod(group.namespace, podName).catch(() => 'unknown' as const);
       if (pod === undefined && !done.signal.aborted) superseded.abort(new Error('the job was taken by another runner'));
