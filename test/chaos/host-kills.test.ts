@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../scripts/seeded-random.js';
+import { until } from '../support/processes.js';
 
 const full = process.env['AG_CHAOS'] === 'full';
 const JOBS = Number(process.env['AG_CHAOS_KILL_JOBS'] ?? 200);
@@ -33,15 +34,6 @@ const state = (): State | undefined => {
     return undefined;
   }
 };
-async function until<T>(what: string, ms: number, probe: () => T | undefined | false): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 /** Where the jobs are and the last lines of each host's log, for a failure message. */
 function diagnosis(): string {

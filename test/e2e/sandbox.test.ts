@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { freePort } from '../../packages/testkit/src/sandbox/ports.js';
+import { alive, until } from '../support/processes.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const JOBS = 8;
@@ -51,24 +52,7 @@ function state(): State | undefined {
   }
 }
 
-async function until<T>(what: string, ms: number, probe: () => T | undefined | false | Promise<T | undefined | false>): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 async function startPrometheus(targets: string[]): Promise<{ url: string; process: ChildProcess }> {
   const port = await freePort();
