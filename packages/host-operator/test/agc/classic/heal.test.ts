@@ -18,6 +18,8 @@ it('re-creates a killed session for the same agent, without recycling it', async
   env.fake.control.killSession(first.sessionId);
   const second = await waitFor(() => active().find((s) => s.sessionId !== first.sessionId), 'a new session');
   expect(second.runnerId).toBe(first.runnerId);
+  // The fake lists the session before its answer reaches the listener: give the listener that moment.
+  await waitFor(() => listener.activeSessions() === 1, 'the listener to count its new session');
   expect(listener.activeSessions()).toBe(1);
   expect(await recycles('stale_session')).toBe(0);
   expect(await metricValue(env.metrics, 'actions_gateway_active_sessions', { runner_group: 'linux' })).toBe(1);
