@@ -87,18 +87,32 @@ async function phase(
   return { jobs, faultIds, recoveredMs, stoppedAt };
 }
 
+/** Each faulted poll paired with the next poll of the same session, where one followed. */
+function followedFaultHits(faultId: string): { hit: RecordedRequest; next: RecordedRequest }[] {
+  const all = s.env.github.control.requests().filter((r) => r.path === POLL);
+  return all
+    .filter((r) => r.fault === faultId)
+    .flatMap((hit) => {
+      const next = all.find((r) => r.at > hit.at && r.query['sessionId'] === hit.query['sessionId'] && r !== hit);
+      return next ? [{ hit, next }] : [];
+    });
+}
+
 /** Every poll after a 429 of the same session starts no earlier than the Retry-After it was given. */
 function assertRetryAfterHonoured(faultId: string, retryAfterMs: number): number {
-  const all = s.env.github.control.requests().filter((r) => r.path === POLL);
-  let checked = 0;
-  for (const hit of all.filter((r) => r.fault === faultId)) {
-    const next = all.find((r) => r.at > hit.at && r.query['sessionId'] === hit.query['sessionId'] && r !== hit);
-    if (!next) continue;
+  const pairs = followedFaultHits(faultId);
+  for (const { hit, next } of pairs) {
     expect(next.at - hit.at, `poll of session ${hit.query['sessionId']} ${next.at - hit.at} ms after a 429 with Retry-After ${retryAfterMs} ms`).toBeGreaterThanOrEqual(retryAfterMs);
-    checked++;
   }
-  return checked;
+  return pairs.length;
 }
+
+/**
+ * Holds a storm until some session has polled again after a 429 (a timed window alone can pass, on a loaded
+ * box, without any poll starting inside it, and then there is nothing to check).
+ */
+const untilAPollFollowsA429 = (faultId: () => string) => () =>
+  eventually(() => followedFaultHits(faultId()).length > 0, 'a session to poll again after a 429', 60_000).then(() => undefined);
 
 describe(`chaos: agc under GitHub faults (${full ? 'full' : 'reduced'})`, () => {
   it('recovers from black-holed polls within 60 s of them stopping, losing and doubling nothing', async () => {
@@ -114,9 +128,11 @@ describe(`chaos: agc under GitHub faults (${full ? 'full' : 'reduced'})`, () => 
 
   it('makes no poll before Retry-After expires during a 429 storm, and recovers', async () => {
     const retryAfterS = 1;
+    let faultId = '';
     const r = await phase('429-retry-after', {
-      faults: () => [s.env.github.control.inject({ method: 'GET', path: POLL, always: true, action: { status: 429, shape: 'broker', retryAfter: { seconds: retryAfterS } } }).id],
+      faults: () => [(faultId = s.env.github.control.inject({ method: 'GET', path: POLL, always: true, action: { status: 429, shape: 'broker', retryAfter: { seconds: retryAfterS } } }).id)],
       jobs: () => enqueue(plan.jobsPerPhase),
+      during: untilAPollFollowsA429(() => faultId),
       faultMs: plan.stormMs,
       boundMs: 60_000,
     });
@@ -124,9 +140,11 @@ describe(`chaos: agc under GitHub faults (${full ? 'full' : 'reduced'})`, () => 
   }, 120_000);
 
   it.runIf(full)('backs off without Retry-After (no poll within the 5 s fallback) and recovers', async () => {
+    let faultId = '';
     const r = await phase('429-no-retry-after', {
-      faults: () => [s.env.github.control.inject({ method: 'GET', path: POLL, always: true, action: { status: 429, shape: 'broker' } }).id],
+      faults: () => [(faultId = s.env.github.control.inject({ method: 'GET', path: POLL, always: true, action: { status: 429, shape: 'broker' } }).id)],
       jobs: () => enqueue(plan.jobsPerPhase),
+      during: untilAPollFollowsA429(() => faultId),
       faultMs: plan.stormMs,
       boundMs: 360_000,
     });
