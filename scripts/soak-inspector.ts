@@ -115,12 +115,25 @@ export function withInspector<T>(pid: number, work: (session: Session) => Promis
   return run;
 }
 
-/** A full, synchronous garbage collection in `pid` (the DevTools protocol's `HeapProfiler.collectGarbage`); false when it could not be asked. */
-export async function collectGarbage(pid: number): Promise<boolean> {
-  return (await withInspector(pid, async (s) => {
+/** What `process.memoryUsage()` says inside a host, in bytes. */
+export interface HostMemory {
+  readonly rss: number;
+  readonly heapTotal: number;
+  readonly heapUsed: number;
+  readonly external: number;
+  readonly arrayBuffers: number;
+}
+
+/**
+ * A full, synchronous garbage collection in `pid` (the DevTools protocol's `HeapProfiler.collectGarbage`), then
+ * the process's own `process.memoryUsage()`; undefined when it could not be asked.
+ */
+export async function collectGarbage(pid: number): Promise<HostMemory | undefined> {
+  return withInspector(pid, async (s) => {
     await s.call('HeapProfiler.collectGarbage');
-    return true;
-  })) === true;
+    const { result } = (await s.call('Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true })) as { result: { value: string } };
+    return JSON.parse(result.value) as HostMemory;
+  });
 }
 
 /** Writes a heap snapshot of `pid` to `file` (loadable in Chrome DevTools); false when it could not be taken. */
