@@ -49,8 +49,8 @@ const jobsPerMinute = flag('jobs-per-minute', 30);
 // Steady load, not a growing queue: on a box that runs fewer jobs than offered, a job is skipped while this many
 // wait. Memory that holds queued work would otherwise grow with the queue and read as a leak.
 const maxBacklog = flag('max-backlog', jobsPerMinute);
-const sampleMs = flag('sample-seconds', 60) * 1000;
-const warmupMs = flag('warmup-minutes', 2) * 60_000;
+const sampleMs = flag('sample-seconds', 30) * 1000;
+const warmupMs = flag('warmup-minutes', 5) * 60_000;
 const snapshotDir = stringFlag('heap-snapshots');
 if (snapshotDir) mkdirSync(snapshotDir, { recursive: true });
 const root = fileURLToPath(new URL('..', import.meta.url));
