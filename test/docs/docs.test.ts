@@ -51,6 +51,13 @@ const otherToolFlags = new Set([
   'target',
   // every host
   'help',
+  // pnpm test:soak (docs/soak.md)
+  'minutes',
+  'jobs-per-minute',
+  'max-backlog',
+  'sample-seconds',
+  'warmup-minutes',
+  'heap-snapshots',
 ]);
 
 describe('Markdown links', () => {

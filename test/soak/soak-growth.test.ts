@@ -1,6 +1,6 @@
 // The soak report's arithmetic, and its /proc sampling against this very process.
 import { describe, expect, it } from 'vitest';
-import { growthPerHour, sampleProcess } from '../../scripts/soak-growth.js';
+import { growthPerHour, robustGrowthPerHour, sampleProcess, windowMinima } from '../../scripts/soak-growth.js';
 
 describe('growthPerHour', () => {
   it('gives the least-squares slope per hour and as a share of the first kept sample', () => {
@@ -22,6 +22,44 @@ describe('growthPerHour', () => {
 
   it('reports no growth from fewer than two samples', () => {
     expect(growthPerHour([{ atMs: 0, value: 5 }])).toEqual({ perHour: 0, percentPerHour: 0, first: 5, last: 5, samples: 1 });
+  });
+});
+
+describe('robustGrowthPerHour', () => {
+  it('finds the slope of a steady climb, as a share of the fitted start', () => {
+    const samples = Array.from({ length: 11 }, (_, i) => ({ atMs: i * 60_000, value: 100e6 + i * 1e6 }));
+    const g = robustGrowthPerHour(samples);
+    expect(g.perHour).toBeCloseTo(60e6, 0);
+    expect(g.percentPerHour).toBeCloseTo(60, 6);
+  });
+
+  it('is not swung by a few outliers that swing the least-squares slope', () => {
+    // Flat at 100 with two late spikes (a heap snapshot, a burst): least squares reads a climb, Theil–Sen does not.
+    const samples = Array.from({ length: 20 }, (_, i) => ({ atMs: i * 60_000, value: i >= 18 ? 160 : 100 }));
+    expect(growthPerHour(samples).percentPerHour).toBeGreaterThan(20);
+    expect(robustGrowthPerHour(samples).percentPerHour).toBe(0);
+  });
+
+  it('still reports a real leak under noise, and leaves the warm-up out', () => {
+    const samples = [{ atMs: 0, value: 10 }, ...Array.from({ length: 30 }, (_, i) => ({ atMs: (i + 1) * 60_000, value: 100 + i * 0.5 + (i % 3) * 2 }))];
+    const g = robustGrowthPerHour(samples, 60_000);
+    expect(g.samples).toBe(30);
+    expect(g.perHour).toBeCloseTo(30, 0); // 0.5 a minute
+  });
+
+  it('reports no growth from fewer than two samples', () => {
+    expect(robustGrowthPerHour([{ atMs: 5, value: 5 }], 0)).toEqual({ perHour: 0, percentPerHour: 0, first: 5, last: 5, samples: 1 });
+  });
+});
+
+describe('windowMinima', () => {
+  it('keeps the floor of each window of a GC sawtooth', () => {
+    const saw = Array.from({ length: 12 }, (_, i) => ({ atMs: i * 10_000, value: 100 + (i % 4) * 10 + Math.floor(i / 4) }));
+    expect(windowMinima(saw, 40_000)).toEqual([
+      { atMs: 0, value: 100 },
+      { atMs: 40_000, value: 101 },
+      { atMs: 80_000, value: 102 },
+    ]);
   });
 });
 

@@ -216,6 +216,9 @@ export type { WorkerPodJobRef } from './workerpod/pod-job.js';
 export { jobRefOfPod } from './workerpod/pod-job.js';
 export type { JobRunInfo, JobRunLookup, PayloadProblem } from './provisioner/payload.js';
 export { readJobRun, parseRepository } from './provisioner/payload.js';
+export type { LinkedSignal } from './signals/link-signals.js';
+// Signals: one aborting with any of several, without AbortSignal.any's leak on long-lived sources.
+export { linkSignals, linkedSignalCount } from './signals/link-signals.js';
 export type { CreatePodResult, QuotaRetryOptions } from './provisioner/quota-retry.js';
 export { createPodWithQuotaRetry } from './provisioner/quota-retry.js';
 export type { RenewLoop, RenewLoopEnd, RenewLoopOptions } from './provisioner/renew-loop.js';

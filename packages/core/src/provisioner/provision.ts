@@ -14,6 +14,7 @@ import type { ProvisionerGroup } from '../workerpod/group.js';
 import { buildJobSecret } from '../workerpod/job-secret.js';
 import { workerPodSelector } from '../workerpod/labels.js';
 import { jobSecretName, workerPodName } from '../workerpod/names.js';
+import { linkSignals } from '../signals/link-signals.js';
 import { readJobRun, type JobRunLookup } from './payload.js';
 import { createPodWithQuotaRetry } from './quota-retry.js';
 import type { RenewLoop } from './renew-loop.js';
@@ -134,12 +135,16 @@ async function provisionIn(root: Span, tracer: Tracer, job: ProvisionJob, ports:
   }
 
   const abandoned = options.renewal?.abandoned;
-  const signal = AbortSignal.any([options.signal, abandoned].filter((s): s is AbortSignal => s !== undefined));
   const pod = buildWorkerPod(group, { planId: job.planId, runId: run.ok ? run.run.runId : undefined, repository: run.ok ? `${run.run.owner}/${run.run.repo}` : undefined }, ceiling.priorityClassName);
   const created = await T.inChildSpan(tracer, root, T.CREATE_POD_SPAN, async (span) => {
-    const outcome = await createPodWithQuotaRetry(kube, group.namespace, pod, { maxRetries: group.maxQuotaRetries, delayMs: group.quotaRetryDelayMs, clock: ports.clock, logger, signal });
-    if ('error' in outcome) T.markFailed(span, outcome.error);
-    return outcome;
+    const createSignal = linkSignals(options.signal, abandoned);
+    try {
+      const outcome = await createPodWithQuotaRetry(kube, group.namespace, pod, { maxRetries: group.maxQuotaRetries, delayMs: group.quotaRetryDelayMs, clock: ports.clock, logger, signal: createSignal.signal });
+      if ('error' in outcome) T.markFailed(span, outcome.error);
+      return outcome;
+    } finally {
+      createSignal.dispose();
+    }
   });
   if (created.kind !== 'created') {
     await dropSecret();

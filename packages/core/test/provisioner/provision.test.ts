@@ -1,6 +1,6 @@
 import { context, ROOT_CONTEXT, trace, type Context, type ContextManager } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
-import { KubernetesApiError, provision, startRenewLoop, workerPodName, jobSecretName, type ProvisionJob } from '../../src/index.js';
+import { KubernetesApiError, linkedSignalCount, provision, startRenewLoop, workerPodName, jobSecretName, type ProvisionJob } from '../../src/index.js';
 import { jobPayload, testGroup } from './support/fixtures.js';
 import { harness } from './support/harness.js';
 
@@ -241,5 +241,25 @@ describe('provision: the API misbehaving', () => {
     const spec = h.kube.pod(podName)?.spec;
     expect(spec?.containers.map((c) => c.name)).toEqual(['runner']);
     expect(spec?.['nodeSelector']).toEqual({ pool: 'ci' });
+  });
+});
+
+/** Entries Node's own AbortSignal.any left on `signal` (its internal set of dependants, on Node 20 only growing while the signal lives); 0 when none. */
+function nodeDependants(signal: AbortSignal): number {
+  const key = Object.getOwnPropertySymbols(signal).find((s) => s.description === 'kDependantSignals');
+  return key ? ((signal as unknown as Record<symbol, Set<unknown> | undefined>)[key]?.size ?? 0) : 0;
+}
+
+describe('provision: nothing left on the caller signal', () => {
+  it('unlinks its pod-creation signal from a long-lived caller signal and renewal (AbortSignal.any kept one entry per job)', async () => {
+    const tier = new AbortController();
+    for (let i = 0; i < 3; i++) {
+      const h = harness();
+      h.kubelet(1_000, 1_000);
+      const result = await h.clock.runUntil(provision(job(h), h.ports, testGroup(), { signal: tier.signal }));
+      expect(result).toMatchObject({ kind: 'finished' });
+    }
+    expect(linkedSignalCount(tier.signal)).toBe(0);
+    expect(nodeDependants(tier.signal)).toBe(0);
   });
 });

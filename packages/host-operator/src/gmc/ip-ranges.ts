@@ -5,6 +5,7 @@
  * snapshot the reconciler reads and pushes it into every tenant's proxy NetworkPolicy through `apply`.
  */
 import { isIP } from 'node:net';
+import { linkSignals } from '@actions-gateway/core';
 import { Backoff } from '../runtime/backoff.js';
 import { sleep, systemClock, type Clock } from '../runtime/clock.js';
 import { silentLogger, type RuntimeLogger } from '../runtime/logger.js';
@@ -23,19 +24,22 @@ export function isCidr(value: unknown): value is string {
 /** Fetches GitHub's `/meta` and returns the combined CIDR list; throws on non-200 or a bad body. */
 export async function fetchGitHubCidrs(apiUrl: string, timeoutMs = 60_000, signal?: AbortSignal): Promise<string[]> {
   const url = `${apiUrl.replace(/\/$/, '')}/meta`;
-  const res = await fetch(url, {
-    headers: { Accept: 'application/json' },
-    signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs),
-  });
-  if (res.status !== 200) throw new Error(`GET ${url}: HTTP ${res.status}`);
-  const body = (await res.json()) as Record<string, unknown>;
-  const out: string[] = [];
-  for (const key of ['api', 'actions', 'web']) {
-    const list = body[key];
-    if (!Array.isArray(list)) continue;
-    for (const c of list) if (isCidr(c) && !out.includes(c)) out.push(c);
+  // The gmc's signal lives as long as the process: linked per refresh, unlinked after it (see linkSignals).
+  const linked = linkSignals(signal, AbortSignal.timeout(timeoutMs));
+  try {
+    const res = await fetch(url, { headers: { Accept: 'application/json' }, signal: linked.signal });
+    if (res.status !== 200) throw new Error(`GET ${url}: HTTP ${res.status}`);
+    const body = (await res.json()) as Record<string, unknown>;
+    const out: string[] = [];
+    for (const key of ['api', 'actions', 'web']) {
+      const list = body[key];
+      if (!Array.isArray(list)) continue;
+      for (const c of list) if (isCidr(c) && !out.includes(c)) out.push(c);
+    }
+    return out;
+  } finally {
+    linked.dispose();
   }
-  return out;
 }
 
 /** The shared snapshot of GitHub CIDRs; empty until the first successful fetch. */

@@ -2,7 +2,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { IpRangeCache, IpRangeRefresher, fetchGitHubCidrs, isCidr } from '../../src/index.js';
+import { linkedSignalCount } from '@actions-gateway/core';
 import { ManualClock, flush } from '../support/manual-clock.js';
+import { nodeDependants } from '../support/signal-dependants.js';
 
 let server: Server | undefined;
 afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
@@ -65,5 +67,15 @@ describe('GitHub IP ranges', () => {
     await settle();
     expect(m.hits()).toBe(5);
     await r.stop();
+  });
+});
+
+describe('GitHub IP ranges: the gmc signal', () => {
+  it('keeps nothing on the long-lived signal it is given, refresh after refresh (AbortSignal.any kept one entry each)', async () => {
+    const m = await meta([], { api: ['1.1.1.0/24'] });
+    const gmc = new AbortController();
+    for (let i = 0; i < 3; i++) expect(await fetchGitHubCidrs(m.url, 5_000, gmc.signal)).toEqual(['1.1.1.0/24']);
+    expect(linkedSignalCount(gmc.signal)).toBe(0);
+    expect(nodeDependants(gmc.signal)).toBe(0);
   });
 });

@@ -4,7 +4,7 @@
  * One adapter, so both read the same time line, and one deadline helper for the control-plane calls.
  */
 import type { Clock as BrokerClock } from '@actions-gateway/broker-client';
-import type { Clock } from '@actions-gateway/core';
+import { linkSignals, type Clock } from '@actions-gateway/core';
 
 /** broker-client's clock on core's. */
 export function toBrokerClock(clock: Clock): BrokerClock {
@@ -23,9 +23,11 @@ export async function withDeadline<T>(clock: Clock, ms: number, parent: AbortSig
   const deadline = new AbortController();
   const timer = new AbortController();
   void clock.sleep(ms, timer.signal).then((elapsed) => elapsed && deadline.abort(new Error(`no answer within ${ms} ms`)));
+  const linked = linkSignals(parent, deadline.signal);
   try {
-    return await call(AbortSignal.any([parent, deadline.signal]));
+    return await call(linked.signal);
   } finally {
     timer.abort();
+    linked.dispose();
   }
 }

@@ -4,7 +4,7 @@
  * yet. Reserving is serialised, so two sessions never both take the last slot; a job of the group ending
  * wakes the sessions waiting for room.
  */
-import { assessAdmission, isActiveWorkerPod, workerPodName, workerPodSelector, type AdmissionDecision, type Clock, type KubernetesPort, type ProvisionerGroup } from '@actions-gateway/core';
+import { assessAdmission, isActiveWorkerPod, linkSignals, workerPodName, workerPodSelector, type AdmissionDecision, type Clock, type KubernetesPort, type ProvisionerGroup } from '@actions-gateway/core';
 
 /** How much room there is now. */
 export interface Room {
@@ -87,10 +87,12 @@ export class GroupAdmission {
     const early = new AbortController();
     const wake = (): void => early.abort();
     this.#waiters.add(wake);
+    const linked = linkSignals(signal, early.signal);
     try {
-      await this.clock.sleep(ms, AbortSignal.any([signal, early.signal]));
+      await this.clock.sleep(ms, linked.signal);
     } finally {
       this.#waiters.delete(wake);
+      linked.dispose();
     }
   }
 }

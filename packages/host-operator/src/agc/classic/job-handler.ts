@@ -5,7 +5,7 @@
  * GitHub and is delivered again.
  */
 import type { RunnerJobRequestEvent } from '@actions-gateway/broker-client';
-import { provision, startRenewLoop, workerPodName, type JobBrokerPort, type JobLease, type ProvisionResult, type ProvisionerGroup, type RenewLoop } from '@actions-gateway/core';
+import { linkSignals, provision, startRenewLoop, workerPodName, type JobBrokerPort, type JobLease, type ProvisionResult, type ProvisionerGroup, type RenewLoop } from '@actions-gateway/core';
 import type { ListenerContext } from '../listener/group-listener.js';
 import { withDeadline } from './clock.js';
 import type { GroupAdmission } from './group-admission.js';
@@ -127,7 +127,8 @@ async function runJob(deps: JobHandlerDeps, agent: PoolAgent, broker: JobBrokerP
     // Admission raced with another AGC writer: the job is ours now, so wait for room instead of dropping it.
     while (result.kind === 'held' && !signal.aborted && !renewal.abandoned.aborted) {
       logger.info({ ...log, detail: result.detail }, 'claimed job held at the ceiling; waiting for room');
-      await deps.admission.waitForRoom(deps.timings.admissionRecheckMs, AbortSignal.any([signal, renewal.abandoned]));
+      const linked = linkSignals(signal, renewal.abandoned);
+      await deps.admission.waitForRoom(deps.timings.admissionRecheckMs, linked.signal).finally(() => linked.dispose());
       group = deps.group();
       result = await provision(job, context.provision, group, { renewal, signal, jobCancelled });
     }

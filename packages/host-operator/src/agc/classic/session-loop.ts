@@ -5,7 +5,7 @@
  * new session opened; the same loop polls on.
  */
 import { BrokerClientError, ClassicBrokerSession, type ClassicSessionOptions, type PollResult } from '@actions-gateway/broker-client';
-import type { ProvisionerGroup } from '@actions-gateway/core';
+import { linkSignals, type ProvisionerGroup } from '@actions-gateway/core';
 import type { ListenerContext } from '../listener/group-listener.js';
 import { createJobBrokerPort } from '../ports/job-broker-port.js';
 import type { AgentPool } from './agent-pool.js';
@@ -285,27 +285,31 @@ export class SessionLoop {
     const session = this.#session;
     if (!session) return;
     const { context, timings } = this.#d;
-    const both = AbortSignal.any([signal, this.#signal]);
-    while (!both.aborted) {
-      let poll: PollResult;
-      try {
-        poll = await session.getMessage({ status: 'Busy', signal: both });
-      } catch (err) {
-        if (both.aborted) return;
-        if (err instanceof BrokerClientError && (needsHeal(err) || err.kind === 'version_too_old')) {
-          context.logger.debug({ ...this.#fields(), reason: err.kind }, 'the job\'s broker session ended; no more JobCancellation can arrive on it');
-          return;
+    const both = linkSignals(signal, this.#signal);
+    try {
+      while (!both.signal.aborted) {
+        let poll: PollResult;
+        try {
+          poll = await session.getMessage({ status: 'Busy', signal: both.signal });
+        } catch (err) {
+          if (both.signal.aborted) return;
+          if (err instanceof BrokerClientError && (needsHeal(err) || err.kind === 'version_too_old')) {
+            context.logger.debug({ ...this.#fields(), reason: err.kind }, 'the job\'s broker session ended; no more JobCancellation can arrive on it');
+            return;
+          }
+          context.logger.debug({ ...this.#fields(), err }, 'polling for the job\'s cancellation failed; polling again');
+          continue; // the session's gate backs off before the next poll
         }
-        context.logger.debug({ ...this.#fields(), err }, 'polling for the job\'s cancellation failed; polling again');
-        continue; // the session's gate backs off before the next poll
+        if (poll.kind === 'timeout') continue;
+        if (poll.kind === 'empty') {
+          if (poll.status === 200 && session.consecutiveEmptyOk >= timings.consumedEmptyPolls) return;
+          continue;
+        }
+        if (poll.event.type === 'JobCancellation') onCancellation(poll.event.jobId);
+        else context.logger.debug({ ...this.#fields(), message_type: poll.event.type === 'unknown' ? poll.event.messageType : poll.event.type }, 'broker message ignored while a job runs');
       }
-      if (poll.kind === 'timeout') continue;
-      if (poll.kind === 'empty') {
-        if (poll.status === 200 && session.consecutiveEmptyOk >= timings.consumedEmptyPolls) return;
-        continue;
-      }
-      if (poll.event.type === 'JobCancellation') onCancellation(poll.event.jobId);
-      else context.logger.debug({ ...this.#fields(), message_type: poll.event.type === 'unknown' ? poll.event.messageType : poll.event.type }, 'broker message ignored while a job runs');
+    } finally {
+      both.dispose();
     }
   }
 

@@ -8,6 +8,7 @@ import type { ScaleSetAdminClient } from '@actions-gateway/broker-client';
 import {
   classifyFinishedPod,
   jobSecretName,
+  linkSignals,
   parseRepository,
   provision,
   workerPodName,
@@ -148,16 +149,18 @@ async function attemptJob(deps: JobWorkerDeps, jobId: string): Promise<Attempt> 
   // The tier re-runs disruptions itself, with the run the pod's runner actually took.
   const ports = { ...context.provision, rerunner: undefined };
   const superseded = watchSuperseded(deps, jobId, podName);
+  const provisionSignal = linkSignals(deps.signal, superseded.signal);
   let result: ProvisionResult;
   try {
     result = await provision(
       { planId, payload: scaleSetPayload(record, deps.scaleSet()), jitConfig: jit.encodedJitConfig, acquiredAt: new Date(record.assignedAt) },
       ports,
       group,
-      { signal: AbortSignal.any([deps.signal, superseded.signal]), jobCancelled: () => deps.record(jobId)?.result === 'canceled' },
+      { signal: provisionSignal.signal, jobCancelled: () => deps.record(jobId)?.result === 'canceled' },
     );
   } finally {
     superseded.stop();
+    provisionSignal.dispose();
   }
   if (result.kind === 'aborted' && !deps.signal.aborted) {
     // Another runner of the scale set took the job while its own pod waited for room: no pod is needed.
@@ -206,13 +209,17 @@ function watchSuperseded(deps: JobWorkerDeps, jobId: string, podName: string): {
   const superseded = new AbortController();
   const done = new AbortController();
   const group = deps.group().provisioner;
-  const until = AbortSignal.any([done.signal, deps.signal]);
+  const until = linkSignals(done.signal, deps.signal);
   void (async () => {
-    while (await deps.context.clock.sleep(SUPERSEDED_CHECK_MS, until)) {
-      if (!takenByAnotherRunner(deps.record(jobId), jobId)) continue;
-      const pod = await deps.context.provision.kubernetes.getPod(group.namespace, podName).catch(() => 'unknown' as const);
-      if (pod === undefined && !done.signal.aborted) superseded.abort(new Error('the job was taken by another runner'));
-      return;
+    try {
+      while (await deps.context.clock.sleep(SUPERSEDED_CHECK_MS, until.signal)) {
+        if (!takenByAnotherRunner(deps.record(jobId), jobId)) continue;
+        const pod = await deps.context.provision.kubernetes.getPod(group.namespace, podName).catch(() => 'unknown' as const);
+        if (pod === undefined && !done.signal.aborted) superseded.abort(new Error('the job was taken by another runner'));
+        return;
+      }
+    } finally {
+      until.dispose();
     }
   })();
   return { signal: superseded.signal, stop: () => done.abort() };

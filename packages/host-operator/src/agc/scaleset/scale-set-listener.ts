@@ -6,7 +6,7 @@
  * jobs assigned but never given a pod are provisioned once the queue is drained.
  */
 import { BrokerClientError, ScaleSetSession, metricReason, type ScaleSetAdminClient, type ScaleSetPollResult } from '@actions-gateway/broker-client';
-import { ANNOTATION_REPOSITORY, ANNOTATION_RUN_ID, workerPodName, type ConditionInput } from '@actions-gateway/core';
+import { ANNOTATION_REPOSITORY, ANNOTATION_RUN_ID, linkSignals, workerPodName, type ConditionInput } from '@actions-gateway/core';
 import type { GroupListener, ListenerContext, ListenerGroup, ListenerStopReason } from '../listener/group-listener.js';
 import { readCapacity } from './capacity.js';
 import { killable } from './killable.js';
@@ -286,8 +286,9 @@ export class ScaleSetListener implements GroupListener {
       const poll = new AbortController();
       this.#poll = poll;
       let result: ScaleSetPollResult;
+      const pollSignal = linkSignals(this.#signal, poll.signal);
       try {
-        result = await session.getMessage({ maxCapacity: capacity.advertised, signal: AbortSignal.any([this.#signal, poll.signal]) });
+        result = await session.getMessage({ maxCapacity: capacity.advertised, signal: pollSignal.signal });
       } catch (err) {
         if (this.#signal.aborted) return;
         if (poll.signal.aborted) continue;
@@ -296,6 +297,7 @@ export class ScaleSetListener implements GroupListener {
         continue;
       } finally {
         this.#poll = undefined;
+        pollSignal.dispose();
       }
       this.#conditions.rateLimited(undefined);
       this.#errorDelay = this.#deps.settings.errorBackoffMs;
