@@ -17,7 +17,7 @@ import {
   type RerunRequest,
 } from '@actions-gateway/core';
 import type { ListenerContext, ListenerGroup } from '../listener/group-listener.js';
-import { planIdOf, scaleSetPayload, type RanJob, type ScaleSetJobRecord } from './job-record.js';
+import { cancelledAt, planIdOf, scaleSetPayload, type RanJob, type ScaleSetJobRecord } from './job-record.js';
 import { deleteScaleSetRunner } from './runner-sweep.js';
 import type { ScaleSetRef } from './state-store.js';
 
@@ -154,7 +154,7 @@ async function attemptJob(deps: JobWorkerDeps, jobId: string): Promise<Attempt> 
       { planId, payload: scaleSetPayload(record, deps.scaleSet()), jitConfig: jit.encodedJitConfig, acquiredAt: new Date(record.assignedAt) },
       ports,
       group,
-      { signal: AbortSignal.any([deps.signal, superseded.signal]), jobCancelled: () => deps.record(jobId)?.result === 'canceled' },
+      { signal: AbortSignal.any([deps.signal, superseded.signal]), jobCancelled: () => cancelledAt(ranRecord(deps, jobId)) !== undefined, jobCancelledAt: () => cancelledAt(ranRecord(deps, jobId)) },
     );
   } finally {
     superseded.stop();
@@ -235,11 +235,18 @@ async function followPod(deps: JobWorkerDeps, jobId: string, podName: string): P
     const seconds = Math.max(0, (context.clock.now().getTime() - new Date(record.assignedAt).getTime()) / 1000);
     context.provision.metrics.jobDuration.observe({ namespace: group.namespace, runner_group: group.name }, seconds);
   }
-  const outcome = classifyFinishedPod(pod, { jobCancelled: record?.result === 'canceled' });
+  const at = cancelledAt(ranRecord(deps, jobId));
+  const outcome = classifyFinishedPod(pod, { jobCancelled: at !== undefined, ...(at && { jobCancelledAt: at }) });
   context.logger.info({ namespace: group.namespace, runner_group: group.name, job_id: jobId, pod: podName, outcome: outcome.kind }, 'adopted worker pod finished');
   await context.provision.kubernetes.deleteSecret(group.namespace, jobSecretName(planIdOf(record ?? { jobId }))).catch(() => undefined);
   await rerunIfDisrupted(deps, jobId, outcome);
   return 'done';
+}
+
+/** The record of the job the pod made for `jobId` runs (its runner may have taken another job of the scale set). */
+function ranRecord(deps: JobWorkerDeps, jobId: string): ScaleSetJobRecord | undefined {
+  const ran = deps.record(jobId)?.ran?.jobId;
+  return (ran !== undefined ? deps.record(ran) : undefined) ?? deps.record(jobId);
 }
 
 /** The job the pod made for `jobId` ran: what its runner took (JobStarted), else its own job. */
