@@ -57,6 +57,8 @@ export interface FakeGitHubControl {
   now(): number;
   setMeta(ranges: Record<string, string[]>): void;
   setScaleSetMode(mode: 'auto' | 'acquire'): void;
+  /** Runners per page of the scale-set agents list when a request names no `$top` (default 100). */
+  setAgentsPageSize(size: number): void;
   setAdminJwtEarlyExpiry(on: boolean): void;
   reset(): void;
 }
@@ -153,6 +155,10 @@ export function createControl(world: World, faults: Faults, clock: Clock): FakeG
     now: () => clock.now(),
     setMeta: (ranges) => void (world.meta = { ...ranges }),
     setScaleSetMode: (mode) => void (world.scaleSetMode = mode),
+    setAgentsPageSize: (size) => {
+      if (!Number.isInteger(size) || size < 1) throw new Error(`setAgentsPageSize: size must be a positive integer, got ${size}`);
+      world.agentsPageSize = size;
+    },
     setAdminJwtEarlyExpiry: (on) => void (world.adminJwtEarlyExpiry = on),
     reset() {
       faults.rules = [];

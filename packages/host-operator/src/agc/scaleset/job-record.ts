@@ -32,6 +32,12 @@ export interface ScaleSetJobRecord {
   /** The worker pod made for this job has ended (or was never needed). */
   readonly podDone?: boolean | undefined;
   /**
+   * The current attempt's pod was created (stored right after the create). A replayed job without it and
+   * without a pod never got one, so it is provisioned at once; with it and no pod, its pod ran and is gone,
+   * and what its runner did may still wait in the queue.
+   */
+  readonly podCreated?: boolean | undefined;
+  /**
    * How many earlier pods of this job ended before their runner took any job (0 when absent): each such end
    * leaves the job waiting at GitHub, so it gets a new pod, `plan id = <jobId>.r<attempt>`.
    */
@@ -89,6 +95,7 @@ export function applyJobMessage(previous: ScaleSetJobRecord | undefined, message
     result: message.type === 'JobCompleted' ? (message.result ?? 'unknown') : previous?.result,
     resultAt: message.type === 'JobCompleted' ? now.toISOString() : previous?.resultAt,
     podDone: previous?.podDone,
+    podCreated: previous?.podCreated,
     attempt: previous?.attempt,
     ran: previous?.ran,
   };
@@ -119,6 +126,7 @@ export function parseJobRecord(text: string): ScaleSetJobRecord | undefined {
     result: str(o.result),
     resultAt: str(o.resultAt),
     podDone: o.podDone === true ? true : undefined,
+    podCreated: o.podCreated === true ? true : undefined,
     attempt: num(o.attempt),
     ran: parseRan(o.ran),
   };

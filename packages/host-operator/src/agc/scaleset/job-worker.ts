@@ -12,13 +12,14 @@ import {
   provision,
   workerPodName,
   type FinishedPodClass,
+  type KubernetesPort,
   type Pod,
   type ProvisionResult,
   type RerunRequest,
 } from '@actions-gateway/core';
 import type { ListenerContext, ListenerGroup } from '../listener/group-listener.js';
 import { cancelledAt, planIdOf, scaleSetPayload, type RanJob, type ScaleSetJobRecord } from './job-record.js';
-import { deleteScaleSetRunner } from './runner-sweep.js';
+import { deleteScaleSetRunner, jobIdOfRunnerName, listScaleSetRunners, type ScaleSetRunner } from './runner-sweep.js';
 import type { ScaleSetRef } from './state-store.js';
 
 /** The JIT runner name prefix of a job's pod: `ag-<jobId>`, followed by the API's random suffix. */
@@ -43,6 +44,8 @@ export interface JobWorkerDeps {
   readonly record: (jobId: string) => ScaleSetJobRecord | undefined;
   /** Persists that the job's pod is done. */
   readonly podDone: (jobId: string) => Promise<void>;
+  /** Persists that the job's pod was created (see `ScaleSetJobRecord.podCreated`). */
+  readonly podCreated: (jobId: string) => Promise<void>;
   /** Persists that the job gets a new pod (its last one ended before its runner took any job). */
   readonly nextAttempt: (jobId: string) => Promise<boolean>;
   /** How long a pod that ended without its runner taking a job waits for a late JobStarted [5 s]. */
@@ -69,7 +72,10 @@ function runnerTookNothing(deps: JobWorkerDeps, jobId: string): boolean {
 
 /**
  * A pod ended, its runner took no job, and this job is still only assigned: the scale set is one runner
- * short, so the job gets another pod (after a grace for a JobStarted still in the queue).
+ * short, so the job gets another pod (after a grace for a JobStarted still in the queue). A busy queue can
+ * hold that JobStarted longer than the grace, so GitHub settles it: a JIT runner is deleted when it takes
+ * its first job, so a registration of the pod's runner still there (idle) means it took nothing. Without
+ * it the runner took a job whose JobStarted is still on its way, and a new pod would only idle.
  */
 async function needsAnotherPod(deps: JobWorkerDeps, jobId: string): Promise<boolean> {
   const still = (): boolean => {
@@ -78,6 +84,18 @@ async function needsAnotherPod(deps: JobWorkerDeps, jobId: string): Promise<bool
   };
   if (!still()) return false;
   if (!(await deps.context.clock.sleep(deps.startGraceMs ?? 5_000, deps.signal))) return false;
+  if (!still()) return false;
+  let runners: ScaleSetRunner[];
+  try {
+    runners = (await listScaleSetRunners(deps.admin, deps.scaleSet().id, deps.signal)).filter((r) => jobIdOfRunnerName(r.name) === jobId);
+  } catch (err) {
+    if (deps.signal.aborted) return false;
+    const group = deps.group().provisioner;
+    deps.context.logger.warn({ namespace: group.namespace, runner_group: group.name, job_id: jobId, err }, 'listing the scale set\'s runners failed; taking the pod\'s runner for one that took nothing');
+    return still();
+  }
+  if (runners.some((r) => r.busy) || runners.length === 0) return false;
+  for (const r of runners) await dropRunner(deps, jobId, r.id);
   return still();
 }
 
@@ -146,7 +164,7 @@ async function attemptJob(deps: JobWorkerDeps, jobId: string): Promise<Attempt> 
     return 'retry';
   }
   // The tier re-runs disruptions itself, with the run the pod's runner actually took.
-  const ports = { ...context.provision, rerunner: undefined };
+  const ports = { ...context.provision, kubernetes: afterPodCreate(kube, () => deps.podCreated(jobId)), rerunner: undefined };
   const superseded = watchSuperseded(deps, jobId, podName);
   let result: ProvisionResult;
   try {
@@ -182,6 +200,23 @@ async function attemptJob(deps: JobWorkerDeps, jobId: string): Promise<Attempt> 
       await dropRunner(deps, jobId, jit.runnerId);
       return deps.record(jobId)?.phase === 'assigned' ? 'retry' : 'done';
   }
+}
+
+/** `kube`, with `hook` awaited after every pod it creates (before the provisioner goes on). */
+function afterPodCreate(kube: KubernetesPort, hook: () => Promise<void>): KubernetesPort {
+  return new Proxy(kube, {
+    get(target, key, receiver) {
+      const value: unknown = Reflect.get(target, key, receiver);
+      if (typeof value !== 'function') return value;
+      const method = value as (...args: unknown[]) => unknown;
+      if (key !== 'createPod') return (...args: unknown[]): unknown => method.apply(target, args);
+      return async (...args: unknown[]): Promise<unknown> => {
+        const created = await method.apply(target, args);
+        await hook();
+        return created;
+      };
+    },
+  });
 }
 
 /** Deletes a JIT registration no pod will run (best effort: the periodic sweep catches what this misses). */
