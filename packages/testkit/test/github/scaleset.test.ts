@@ -161,7 +161,8 @@ describe('scale sets', () => {
     // Without $top a page holds up to 100 (or what the control set); a token it never issued is refused, naming the parameter.
     const all = await json<{ count: number }>(await call('GET', `${q.base}/_apis/distributedtask/pools/0/agents`, q.admin));
     expect(all.count).toBe(5);
-    w.fake.control.setAgentsPageSize(3);
+    expect((await call('PUT', `${w.fake.url}/_control/agents-page-size`, undefined, { size: 0 })).status).toBe(400);
+    expect((await call('PUT', `${w.fake.url}/_control/agents-page-size`, undefined, { size: 3 })).status).toBe(200);
     const first = await call('GET', `${q.base}/_apis/distributedtask/pools/0/agents`, q.admin);
     expect((await json<{ count: number }>(first)).count).toBe(3);
     expect(first.headers.get('x-ms-continuationtoken')).toBe(String(made[2]));
