@@ -222,7 +222,7 @@ export { linkSignals, linkedSignalCount } from './signals/link-signals.js';
 export type { CreatePodResult, QuotaRetryOptions } from './provisioner/quota-retry.js';
 export { createPodWithQuotaRetry } from './provisioner/quota-retry.js';
 export type { RenewLoop, RenewLoopEnd, RenewLoopOptions } from './provisioner/renew-loop.js';
-export { startRenewLoop, RENEW_INTERVAL_MS, RENEW_CALL_TIMEOUT_MS, RENEW_MAX_CONSECUTIVE_FAILURES } from './provisioner/renew-loop.js';
+export { startRenewLoop, RENEW_INTERVAL_MS, RENEW_CALL_TIMEOUT_MS, RENEW_MAX_CONSECUTIVE_FAILURES, RENEW_GONE_GRACE_MS } from './provisioner/renew-loop.js';
 export type { ProvisionJob, ProvisionOptions, ProvisionPorts, ProvisionResult } from './provisioner/provision.js';
 export { provision } from './provisioner/provision.js';
 export {

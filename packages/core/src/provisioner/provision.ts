@@ -53,6 +53,12 @@ export interface ProvisionOptions {
    * call of a disrupted job). A runner that reports `canceled` because its pod was killed is not this.
    */
   readonly jobCancelled?: (() => boolean) | undefined;
+  /**
+   * When the AGC learned of that cancellation. A `canceled` learned once the pod's disruption had begun is the
+   * killed runner reporting its own end (a graceful preemption: SIGTERM → `canceled`), and the pod classifies
+   * as disrupted (see `ClassifyContext.jobCancelledAt`). Without it any cancellation wins.
+   */
+  readonly jobCancelledAt?: (() => Date | undefined) | undefined;
 }
 
 /** How one job's provisioning ended. Only `finished` ran a pod to its end. */
@@ -160,6 +166,12 @@ async function provisionIn(root: Span, tracer: Tracer, job: ProvisionJob, ports:
   return finish(root, job, ports, group, options, podName, finished, run, dropSecret);
 }
 
+/** How the pod ended, with what the caller knows of a cancellation (and when it learned it). */
+function classifyEnd(finished: Pod | undefined, options: ProvisionOptions): FinishedPodClass {
+  const cancelledAt = options.jobCancelledAt?.();
+  return classifyFinishedPod(finished, { jobCancelled: options.jobCancelled?.() ?? false, ...(cancelledAt && { jobCancelledAt: cancelledAt }) });
+}
+
 async function finish(
   root: Span,
   job: ProvisionJob,
@@ -176,7 +188,7 @@ async function finish(
   const phase = finished?.status?.phase ?? (finished ? 'Unknown' : 'Deleted');
   const reason = finished?.status?.reason ?? '';
   root.setAttributes({ [T.ProvisionAttributes.podPhase]: phase, [T.ProvisionAttributes.podReason]: reason, [T.ProvisionAttributes.durationSeconds]: seconds });
-  const outcome = classifyFinishedPod(finished, { jobCancelled: options.jobCancelled?.() ?? false });
+  const outcome = classifyEnd(finished, options);
   await options.renewal?.stop();
   const log = { namespace: group.namespace, runner_group: group.name, plan_id: job.planId, pod: podName, outcome: outcome.kind, phase, reason };
   ports.logger.info(log, 'worker pod finished');
@@ -192,7 +204,16 @@ async function finish(
   let rerun: RerunResult | undefined;
   if (outcome.kind === 'disrupted' && run.ok && ports.rerunner) {
     rerun = await ports.rerunner.rerun(
-      { run: run.run, group, maxEvictionRetries: group.maxEvictionRetries, evictionRetryDelayMs: group.evictionRetryDelayMs, planId: job.planId, cancelledByUser: options.jobCancelled },
+      {
+        run: run.run,
+        group,
+        maxEvictionRetries: group.maxEvictionRetries,
+        evictionRetryDelayMs: group.evictionRetryDelayMs,
+        planId: job.planId,
+        // Asked again before each call: a cancellation that arrives while the re-run waits still counts, a
+        // killed runner's own `canceled` does not.
+        cancelledByUser: options.jobCancelled && (() => classifyEnd(finished, options).kind === 'cancelled'),
+      },
       options.signal ?? new AbortController().signal,
     );
   } else if (outcome.kind === 'disrupted') {

@@ -1,9 +1,12 @@
 import type { JobBrokerPort, JobLease, RenewOutcome } from '../ports/broker.js';
 import type { Clock } from '../ports/clock.js';
 import type { KubernetesPort } from '../ports/kubernetes.js';
+import type { Pod } from '../ports/k8s-objects.js';
 import type { Logger } from '../ports/logger.js';
 import type { ProvisionerMetrics } from '../ports/metrics.js';
+import { classifyFinishedPod } from '../disruption/classify.js';
 import { stampAndDeletePod } from '../reaper/delete.js';
+import { linkSignals } from '../signals/link-signals.js';
 
 /** Renew cadence: GitHub's lock lasts about 10 min per renewal. */
 export const RENEW_INTERVAL_MS = 60_000;
@@ -40,6 +43,8 @@ export interface RenewLoopOptions {
   readonly intervalMs?: number;
   readonly callTimeoutMs?: number;
   readonly maxConsecutiveFailures?: number;
+  /** See {@link RENEW_GONE_GRACE_MS}. */
+  readonly goneGraceMs?: number;
 }
 
 async function renewWithDeadline(o: RenewLoopOptions, stop: AbortSignal): Promise<RenewOutcome> {
@@ -62,6 +67,52 @@ async function renewWithDeadline(o: RenewLoopOptions, stop: AbortSignal): Promis
   }
 }
 
+/** How long a job GitHub no longer knows (renew 404/410) leaves its pod to end or show a disruption before it is deleted. */
+export const RENEW_GONE_GRACE_MS = 30_000;
+
+const terminalPhases = new Set(['Succeeded', 'Failed', 'Unknown']);
+/** The pod ended, is going, or shows a platform disruption: the provisioner classifies it, not the renew loop. */
+const endedOrDisrupted = (pod: Pod | undefined): boolean =>
+  !pod || terminalPhases.has(pod.status?.phase ?? '') || pod.metadata?.deletionTimestamp !== undefined || classifyFinishedPod(pod).kind === 'disrupted';
+
+/**
+ * Waits up to `ms` for the pod to end or show a disruption; the pod as last seen. A killed runner reports
+ * its job's end (so renew answers 404) before the kubelet has marked its pod: the wait lets the mark land.
+ */
+async function settleFor(o: RenewLoopOptions, ms: number, stopped: AbortSignal): Promise<Pod | undefined> {
+  const current = await o.kubernetes.getPod(o.pod.namespace, o.pod.name);
+  if (ms <= 0 || endedOrDisrupted(current)) return current;
+  const timer = new AbortController();
+  const watch = new AbortController();
+  void o.clock.sleep(ms, timer.signal).then((elapsed) => elapsed && watch.abort(new Error('grace elapsed')));
+  const linked = linkSignals(watch.signal, stopped);
+  try {
+    return await o.kubernetes.waitForPod(o.pod.namespace, o.pod.name, endedOrDisrupted, linked.signal);
+  } catch {
+    return o.kubernetes.getPod(o.pod.namespace, o.pod.name);
+  } finally {
+    linked.dispose();
+    timer.abort();
+  }
+}
+
+/**
+ * Deletes the abandoned job's pod, stamped `job_abandoned` (a reap: never re-run), unless it ended or a
+ * platform disruption took it: then the stamp would turn a disruption into a reap, and the pod is left for
+ * the provisioner to classify. A job GitHub no longer knows (404/410) first gives the pod a grace to show
+ * that (see {@link settleFor}); stopping the loop (the pod ended, or shutdown) cuts the grace short.
+ */
+async function deleteUnlessDisrupted(o: RenewLoopOptions, cause: 'gone' | 'failures', stopped: AbortSignal, fields: Record<string, unknown>): Promise<void> {
+  const pod = await settleFor(o, cause === 'gone' ? (o.goneGraceMs ?? RENEW_GONE_GRACE_MS) : 0, stopped);
+  if (!pod) return;
+  if (endedOrDisrupted(pod)) {
+    const seen = classifyFinishedPod(pod);
+    o.logger.info({ ...fields, outcome: seen.kind, ...(seen.kind === 'disrupted' && { disruption: seen.cause }) }, seen.kind === 'disrupted' ? 'the abandoned job\'s worker pod is already disrupted; leaving it to the disruption classifier' : 'the abandoned job\'s worker pod already ended; leaving it to the classifier');
+    return;
+  }
+  await stampAndDeletePod(o.kubernetes, o.pod.namespace, o.pod.name, 'job_abandoned', pod.metadata?.uid);
+}
+
 /**
  * Keeps a claimed job's lock: renews at once, then every 60 s, each call bounded by a deadline, with the
  * job-scoped token and the job's own id (both in the lease). A 404/410, or 5 failures in a row, gives the
@@ -78,7 +129,7 @@ export function startRenewLoop(o: RenewLoopOptions): RenewLoop {
     const cancel = new AbortController();
     const cancelled = await o.broker.cancelJob(o.lease, cancel.signal).catch((err: unknown) => ({ kind: 'error' as const, error: err instanceof Error ? err : new Error(String(err)) }));
     if (cancelled.kind === 'error') o.logger.warn({ ...fields, err: cancelled.error }, 'cancelling the abandoned job failed');
-    await stampAndDeletePod(o.kubernetes, o.pod.namespace, o.pod.name, 'job_abandoned').catch((err: unknown) => {
+    await deleteUnlessDisrupted(o, cause, stopper.signal, fields).catch((err: unknown) => {
       o.logger.error({ ...fields, err }, 'deleting the abandoned job\'s worker pod failed');
     });
     return { kind: 'abandoned', cause, detail };

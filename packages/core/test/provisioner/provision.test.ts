@@ -101,6 +101,34 @@ describe('provision: the job-to-pod path', () => {
     expect(root?.spanContext().traceId).not.toBe(reconcile.spanContext().traceId);
   });
 
+  it('re-runs a preempted job whose canceled was learned after the preemption began (the killed runner\'s own report)', async () => {
+    const h = harness();
+    h.github.addRun('4242', 0, 'cancelled');
+    let learnedAt: Date | undefined;
+    // The scheduler marks the pod, the runner reports canceled (learned now), then the pod is deleted.
+    h.kubelet(1_000, 10_000, async (name) => {
+      h.kube.pods.get(`tenant/${name}`)!.status!.conditions = [{ type: 'DisruptionTarget', status: 'True', reason: 'PreemptionByScheduler', lastTransitionTime: new Date(h.clock.now().getTime() - 1_000).toISOString() }];
+      learnedAt = h.clock.now();
+      await h.kube.deletePod('tenant', name);
+    });
+    const result = await h.clock.runUntil(provision(job(h), h.ports, testGroup({ evictionRetryDelayMs: 0 }), { jobCancelled: () => learnedAt !== undefined, jobCancelledAt: () => learnedAt }));
+    expect(result).toMatchObject({ kind: 'finished', outcome: { kind: 'disrupted', cause: 'preempted' }, rerun: { kind: 'accepted' } });
+    expect(h.github.acceptedReruns('4242')).toBe(1);
+  });
+
+  it('never re-runs a preempted job a user cancelled before the preemption began', async () => {
+    const h = harness();
+    h.github.addRun('4242', 0, 'cancelled');
+    const learnedAt = h.clock.now();
+    h.kubelet(1_000, 10_000, async (name) => {
+      h.kube.pods.get(`tenant/${name}`)!.status!.conditions = [{ type: 'DisruptionTarget', status: 'True', reason: 'PreemptionByScheduler', lastTransitionTime: h.clock.now().toISOString() }];
+      await h.kube.deletePod('tenant', name);
+    });
+    const result = await h.clock.runUntil(provision(job(h), h.ports, testGroup({ evictionRetryDelayMs: 0 }), { jobCancelled: () => true, jobCancelledAt: () => learnedAt }));
+    expect(result).toMatchObject({ kind: 'finished', outcome: { kind: 'cancelled' } });
+    expect(h.github.acceptedReruns('4242')).toBe(0);
+  });
+
   it('deletes the pod at once when completedPodTTL is 0, stamping the reason first', async () => {
     const h = harness();
     h.kubelet(1_000, 5_000);

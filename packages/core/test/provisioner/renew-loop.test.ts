@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { startRenewLoop, type JobLease } from '../../src/index.js';
+import { RENEW_GONE_GRACE_MS, classifyFinishedPod, startRenewLoop, type JobLease } from '../../src/index.js';
 import { harness } from './support/harness.js';
 
 const lease: JobLease = { planId: 'plan-9', jobId: 'req-1234', runServiceUrl: 'https://run.example', jobToken: 'job-scoped-token' };
@@ -46,13 +46,64 @@ describe('the renew loop', () => {
     const l = loop();
     const end = await h.clock.runUntil(l.ended);
     expect(end).toMatchObject({ kind: 'abandoned', cause: 'gone' });
-    expect(h.clock.now().getTime() - new Date('2026-03-01T12:00:00Z').getTime()).toBe(60_000);
+    // The second renew (at 60 s) answers; the pod, still running unmarked, gets its 30 s grace to show a disruption.
+    expect(h.clock.now().getTime() - new Date('2026-03-01T12:00:00Z').getTime()).toBe(60_000 + RENEW_GONE_GRACE_MS);
     expect(h.broker.cancelled).toEqual(['req-1234']);
     expect(h.kube.pod(pod.name)).toBeUndefined();
     expect(stampedBeforeDelete).toBe(true);
     expect(l.abandoned.aborted).toBe(true);
     // A teardown is not a reap: the reaper's metric keeps the reference's two reasons.
     expect(h.metrics.of('worker_pods_reaped_total')).toEqual([]);
+  });
+
+  // The pod as the kubelet shows it while (or after) a disruption took it, before the provisioner saw it end.
+  const terminating = { deletionTimestamp: '2026-03-01T12:00:00Z', deletionGracePeriodSeconds: 30 };
+  it.each([
+    ['preempted (DisruptionTarget, terminating)', { phase: 'Running', conditions: [{ type: 'DisruptionTarget', status: 'True', reason: 'PreemptionByScheduler' }] }, terminating],
+    ['evicted by the kubelet', { phase: 'Failed', reason: 'Evicted' }, {}],
+    ['deleted by someone else (a drain)', { phase: 'Running' }, terminating],
+  ])('a 404 after the runner of a %s pod reported its end leaves the pod unstamped for the classifier', async (_what, status, metadata) => {
+    const { h, loop } = setup();
+    await withWorkerPod(h);
+    const stored = h.kube.pods.get(`tenant/${pod.name}`)!;
+    stored.status = status;
+    stored.metadata = { ...stored.metadata, ...metadata };
+    h.broker.renewAnswers = [{ kind: 'renewed' }, { kind: 'gone', statusCode: 404 }];
+    const l = loop();
+    expect(await h.clock.runUntil(l.ended)).toMatchObject({ kind: 'abandoned', cause: 'gone' });
+    const left = h.kube.pod(pod.name);
+    expect(left).toBeDefined();
+    expect(left?.metadata?.annotations?.['actions-gateway/deletion-reason']).toBeUndefined();
+    expect(classifyFinishedPod(left).kind).toBe('disrupted');
+    expect(h.logger.lines.some((x) => /already disrupted/.test(x.msg))).toBe(true);
+  });
+
+  it('a 404 before the kubelet marks the killed runner\'s pod waits for the mark, then leaves the pod unstamped', async () => {
+    const { h, loop } = setup();
+    await withWorkerPod(h);
+    h.kube.schedule(pod.name);
+    h.broker.renewAnswers = [{ kind: 'renewed' }, { kind: 'gone', statusCode: 404 }];
+    const l = loop();
+    await h.clock.advance(60_000);
+    expect(l.abandoned.aborted).toBe(true);
+    await h.clock.advance(RENEW_GONE_GRACE_MS / 2);
+    expect(h.kube.pod(pod.name)?.metadata?.annotations?.['actions-gateway/deletion-reason']).toBeUndefined();
+    h.kube.evict(pod.name);
+    expect(await h.clock.runUntil(l.ended)).toMatchObject({ kind: 'abandoned', cause: 'gone' });
+    expect(h.kube.pod(pod.name)?.metadata?.annotations?.['actions-gateway/deletion-reason']).toBeUndefined();
+    expect(classifyFinishedPod(h.kube.pod(pod.name))).toMatchObject({ kind: 'disrupted', cause: 'evicted' });
+    expect(h.kube.deletedPods).toEqual([]);
+  });
+
+  it('stopping the loop cuts the grace short', async () => {
+    const { h, loop } = setup();
+    await withWorkerPod(h);
+    h.kube.schedule(pod.name);
+    h.broker.renewAnswers = [{ kind: 'renewed' }, { kind: 'gone', statusCode: 404 }];
+    const l = loop();
+    await h.clock.advance(60_000);
+    expect(await l.stop()).toMatchObject({ kind: 'abandoned', cause: 'gone' });
+    expect(h.clock.now().getTime() - new Date('2026-03-01T12:00:00Z').getTime()).toBe(60_000);
   });
 
   it('5 failures in a row give the job up; each is counted', async () => {

@@ -57,6 +57,8 @@ export interface FakeGitHubControl {
   now(): number;
   setMeta(ranges: Record<string, string[]>): void;
   setScaleSetMode(mode: 'auto' | 'acquire'): void;
+  /** Runners per page of the scale-set agents list when a request names no `$top` (default 100). */
+  setAgentsPageSize(size: number): void;
   setAdminJwtEarlyExpiry(on: boolean): void;
   reset(): void;
 }
@@ -153,6 +155,10 @@ export function createControl(world: World, faults: Faults, clock: Clock): FakeG
     now: () => clock.now(),
     setMeta: (ranges) => void (world.meta = { ...ranges }),
     setScaleSetMode: (mode) => void (world.scaleSetMode = mode),
+    setAgentsPageSize: (size) => {
+      if (!Number.isInteger(size) || size < 1) throw new Error(`setAgentsPageSize: size must be a positive integer, got ${size}`);
+      world.agentsPageSize = size;
+    },
     setAdminJwtEarlyExpiry: (on) => void (world.adminJwtEarlyExpiry = on),
     reset() {
       faults.rules = [];
@@ -192,6 +198,10 @@ export function handleControl(control: FakeGitHubControl, ctx: Ctx): void {
     if (m === 'GET' && p === '/clock') return ok({ now: new Date(control.now()).toISOString() });
     if (m === 'PUT' && p === '/meta') return ok(control.setMeta(body as Record<string, string[]>));
     if (m === 'PUT' && p === '/scale-set-mode') return ok(control.setScaleSetMode(str(body, 'mode') === 'acquire' ? 'acquire' : 'auto'));
+    if (m === 'PUT' && p === '/agents-page-size') {
+      const size = num(body, 'size');
+      return size !== undefined && Number.isInteger(size) && size >= 1 ? ok(control.setAgentsPageSize(size)) : bad('size must be a positive integer');
+    }
     if (m === 'PUT' && p === '/admin-jwt-early-expiry') return ok(control.setAdminJwtEarlyExpiry(field(body, 'on') === true));
     if (m === 'POST' && p === '/reset') return ok(control.reset());
     let r = match('/runs/{id}/cancel', p);

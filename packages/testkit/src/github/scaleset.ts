@@ -216,11 +216,28 @@ function admin(world: World, ctx: Ctx, p: string): boolean {
       return sendEmpty(ctx, 204), true;
     }
   }
-  if (route === '/_apis/distributedtask/pools/0/agents' && m === 'GET') {
-    const value = [...world.runners.values()].filter((r) => r.scope === scope && (!ctx.query.agentName || r.name === ctx.query.agentName)).map((r) => ({ id: r.id, name: r.name, status: r.status, busy: r.busy, runnerScaleSetId: r.scaleSetId ?? 0 }));
-    return sendJson(ctx, 200, { count: value.length, value }), true;
-  }
+  if (route === '/_apis/distributedtask/pools/0/agents' && m === 'GET') return listAgents(world, ctx, scope), true;
   return false;
+}
+
+/** The most runners a page of the agents list may hold (`$top`). */
+const AGENTS_MAX_PAGE = 1_000;
+
+/**
+ * `GET …/agents`: paged in id order, the Azure DevOps way (an assumption: no source shows this list's
+ * paging): `$top` runners a page (default `world.agentsPageSize`), and while more follow an `x-ms-continuationtoken` header whose value the
+ * next request passes as `continuationToken`.
+ */
+function listAgents(world: World, ctx: Ctx, scope: string): void {
+  const top = ctx.query.$top === undefined ? world.agentsPageSize : Number(ctx.query.$top);
+  if (!Number.isInteger(top) || top < 1 || top > AGENTS_MAX_PAGE) return actionsException(ctx, 400, 'ArgumentException', `$top must be an integer from 1 to ${AGENTS_MAX_PAGE}, got '${String(ctx.query.$top)}'`);
+  const after = ctx.query.continuationToken === undefined ? 0 : Number(ctx.query.continuationToken);
+  if (!Number.isInteger(after) || after < 0) return actionsException(ctx, 400, 'ArgumentException', `continuationToken '${String(ctx.query.continuationToken)}' is not one this server issued`);
+  const all = [...world.runners.values()].filter((r) => r.scope === scope && r.id > after && (!ctx.query.agentName || r.name === ctx.query.agentName)).sort((a, b) => a.id - b.id);
+  const page = all.slice(0, top);
+  const value = page.map((r) => ({ id: r.id, name: r.name, status: r.status, busy: r.busy, runnerScaleSetId: r.scaleSetId ?? 0 }));
+  const more: Record<string, string> = all.length > page.length ? { 'x-ms-continuationtoken': String(page.at(-1)!.id) } : {};
+  sendJson(ctx, 200, { count: value.length, value }, more);
 }
 
 /** The queue token's scale set and session, or undefined after answering 401/404. */

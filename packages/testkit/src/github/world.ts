@@ -36,6 +36,8 @@ export class World {
   requests: RecordedRequest[] = [];
   meta: Record<string, string[]> = defaultMeta();
   scaleSetMode: 'auto' | 'acquire' = 'auto';
+  /** Runners per page of the scale-set agents list when a request names no `$top`. */
+  agentsPageSize = 100;
   adminJwtEarlyExpiry = false;
   /** Keys made ahead for JIT runners (the `runnerKeys` option); none: each key is made when needed. */
   rsaPool: RsaKeyPool | undefined;
@@ -319,5 +321,6 @@ export function resetWorld(w: World): void {
   w.sessions.clear(); w.jobs.clear(); w.runs.clear(); w.scaleSets.clear(); w.runnerGroups.clear(); w.requests.length = 0;
   w.meta = defaultMeta();
   w.scaleSetMode = 'auto';
+  w.agentsPageSize = 100;
   w.adminJwtEarlyExpiry = false;
 }

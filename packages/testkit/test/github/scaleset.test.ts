@@ -134,4 +134,41 @@ describe('scale sets', () => {
     expect(res.status).toBe(401);
     expect(await json(res)).toMatchObject({ typeName: 'InvalidTokenException' });
   });
+
+  it('pages the agents list: $top runners a page, x-ms-continuationtoken while more follow', async () => {
+    w = await world();
+    const q = await bootstrap(w);
+    const made: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const jit = await json<{ runner: { id: number } }>(await call('POST', `${q.base}/_apis/runtime/runnerscalesets/${q.setId}/generatejitconfig?api-version=6.0-preview`, q.admin, { name: `r-${i}`, workFolder: '_work' }));
+      made.push(jit.runner.id);
+    }
+    const seen: number[] = [];
+    const tokens: string[] = [];
+    let token: string | null = null;
+    do {
+      const res = await call('GET', `${q.base}/_apis/distributedtask/pools/0/agents?$top=2${token ? `&continuationToken=${token}` : ''}`, q.admin);
+      expect(res.status).toBe(200);
+      token = res.headers.get('x-ms-continuationtoken');
+      if (token) tokens.push(token);
+      const page = await json<{ count: number; value: { id: number; runnerScaleSetId: number }[] }>(res);
+      expect(page.count).toBe(page.value.length);
+      expect(page.value.length).toBeLessThanOrEqual(2);
+      seen.push(...page.value.map((r) => r.id));
+    } while (token);
+    expect(seen).toEqual(made);
+    expect(tokens).toHaveLength(2);
+    // Without $top a page holds up to 100 (or what the control set); a token it never issued is refused, naming the parameter.
+    const all = await json<{ count: number }>(await call('GET', `${q.base}/_apis/distributedtask/pools/0/agents`, q.admin));
+    expect(all.count).toBe(5);
+    expect((await call('PUT', `${w.fake.url}/_control/agents-page-size`, undefined, { size: 0 })).status).toBe(400);
+    expect((await call('PUT', `${w.fake.url}/_control/agents-page-size`, undefined, { size: 3 })).status).toBe(200);
+    const first = await call('GET', `${q.base}/_apis/distributedtask/pools/0/agents`, q.admin);
+    expect((await json<{ count: number }>(first)).count).toBe(3);
+    expect(first.headers.get('x-ms-continuationtoken')).toBe(String(made[2]));
+    const bad = await call('GET', `${q.base}/_apis/distributedtask/pools/0/agents?continuationToken=abc`, q.admin);
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(await json(bad))).toContain('continuationToken');
+    expect((await call('GET', `${q.base}/_apis/distributedtask/pools/0/agents?$top=0`, q.admin)).status).toBe(400);
+  });
 });

@@ -24,8 +24,19 @@ export interface ScaleSetJobRecord {
   readonly runnerName?: string | undefined;
   /** JobCompleted's `result` (`succeeded`, `failed`, `canceled`…). */
   readonly result?: string | undefined;
+  /**
+   * When the tier learned that result (ISO-8601). A `canceled` learned once the pod's disruption had begun is
+   * the killed runner reporting its own end, not a user's cancel: the pod is still re-run.
+   */
+  readonly resultAt?: string | undefined;
   /** The worker pod made for this job has ended (or was never needed). */
   readonly podDone?: boolean | undefined;
+  /**
+   * The current attempt's pod was created (stored right after the create). A replayed job without it and
+   * without a pod never got one, so it is provisioned at once; with it and no pod, its pod ran and is gone,
+   * and what its runner did may still wait in the queue.
+   */
+  readonly podCreated?: boolean | undefined;
   /**
    * How many earlier pods of this job ended before their runner took any job (0 when absent): each such end
    * leaves the job waiting at GitHub, so it gets a new pod, `plan id = <jobId>.r<attempt>`.
@@ -82,7 +93,9 @@ export function applyJobMessage(previous: ScaleSetJobRecord | undefined, message
     assignedAt: previous?.assignedAt ?? now.toISOString(),
     runnerName: runnerName ?? previous?.runnerName,
     result: message.type === 'JobCompleted' ? (message.result ?? 'unknown') : previous?.result,
+    resultAt: message.type === 'JobCompleted' ? now.toISOString() : previous?.resultAt,
     podDone: previous?.podDone,
+    podCreated: previous?.podCreated,
     attempt: previous?.attempt,
     ran: previous?.ran,
   };
@@ -111,7 +124,9 @@ export function parseJobRecord(text: string): ScaleSetJobRecord | undefined {
     assignedAt: o.assignedAt,
     runnerName: str(o.runnerName),
     result: str(o.result),
+    resultAt: str(o.resultAt),
     podDone: o.podDone === true ? true : undefined,
+    podCreated: o.podCreated === true ? true : undefined,
     attempt: num(o.attempt),
     ran: parseRan(o.ran),
   };
@@ -127,6 +142,16 @@ function parseRan(value: unknown): RanJob | undefined {
 /** A record as stored: JSON without the unset fields. */
 export function formatJobRecord(record: ScaleSetJobRecord): string {
   return JSON.stringify(record);
+}
+
+/**
+ * When the tier learned that the job was cancelled (`JobCompleted` `canceled`); undefined when it was not.
+ * A record without `resultAt` (stored by an older AGC) counts as learned at once, before any disruption.
+ */
+export function cancelledAt(record: ScaleSetJobRecord | undefined): Date | undefined {
+  if (record?.result !== 'canceled') return undefined;
+  const at = record.resultAt === undefined ? Number.NaN : new Date(record.resultAt).getTime();
+  return Number.isFinite(at) ? new Date(at) : new Date(0);
 }
 
 /** A record the tier may forget: concluded at GitHub and its pod gone (the cursor guards replays). */

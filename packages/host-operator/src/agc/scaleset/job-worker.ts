@@ -13,13 +13,14 @@ import {
   provision,
   workerPodName,
   type FinishedPodClass,
+  type KubernetesPort,
   type Pod,
   type ProvisionResult,
   type RerunRequest,
 } from '@actions-gateway/core';
 import type { ListenerContext, ListenerGroup } from '../listener/group-listener.js';
-import { planIdOf, scaleSetPayload, type RanJob, type ScaleSetJobRecord } from './job-record.js';
-import { deleteScaleSetRunner } from './runner-sweep.js';
+import { cancelledAt, planIdOf, scaleSetPayload, type RanJob, type ScaleSetJobRecord } from './job-record.js';
+import { deleteScaleSetRunner, jobIdOfRunnerName, listScaleSetRunners, type ScaleSetRunner } from './runner-sweep.js';
 import type { ScaleSetRef } from './state-store.js';
 
 /** The JIT runner name prefix of a job's pod: `ag-<jobId>`, followed by the API's random suffix. */
@@ -44,6 +45,8 @@ export interface JobWorkerDeps {
   readonly record: (jobId: string) => ScaleSetJobRecord | undefined;
   /** Persists that the job's pod is done. */
   readonly podDone: (jobId: string) => Promise<void>;
+  /** Persists that the job's pod was created (see `ScaleSetJobRecord.podCreated`). */
+  readonly podCreated: (jobId: string) => Promise<void>;
   /** Persists that the job gets a new pod (its last one ended before its runner took any job). */
   readonly nextAttempt: (jobId: string) => Promise<boolean>;
   /** How long a pod that ended without its runner taking a job waits for a late JobStarted [5 s]. */
@@ -70,7 +73,10 @@ function runnerTookNothing(deps: JobWorkerDeps, jobId: string): boolean {
 
 /**
  * A pod ended, its runner took no job, and this job is still only assigned: the scale set is one runner
- * short, so the job gets another pod (after a grace for a JobStarted still in the queue).
+ * short, so the job gets another pod (after a grace for a JobStarted still in the queue). A busy queue can
+ * hold that JobStarted longer than the grace, so GitHub settles it: a JIT runner is deleted when it takes
+ * its first job, so a registration of the pod's runner still there (idle) means it took nothing. Without
+ * it the runner took a job whose JobStarted is still on its way, and a new pod would only idle.
  */
 async function needsAnotherPod(deps: JobWorkerDeps, jobId: string): Promise<boolean> {
   const still = (): boolean => {
@@ -79,6 +85,18 @@ async function needsAnotherPod(deps: JobWorkerDeps, jobId: string): Promise<bool
   };
   if (!still()) return false;
   if (!(await deps.context.clock.sleep(deps.startGraceMs ?? 5_000, deps.signal))) return false;
+  if (!still()) return false;
+  let runners: ScaleSetRunner[];
+  try {
+    runners = (await listScaleSetRunners(deps.admin, deps.scaleSet().id, deps.signal)).filter((r) => jobIdOfRunnerName(r.name) === jobId);
+  } catch (err) {
+    if (deps.signal.aborted) return false;
+    const group = deps.group().provisioner;
+    deps.context.logger.warn({ namespace: group.namespace, runner_group: group.name, job_id: jobId, err }, 'listing the scale set\'s runners failed; taking the pod\'s runner for one that took nothing');
+    return still();
+  }
+  if (runners.some((r) => r.busy) || runners.length === 0) return false;
+  for (const r of runners) await dropRunner(deps, jobId, r.id);
   return still();
 }
 
@@ -147,7 +165,7 @@ async function attemptJob(deps: JobWorkerDeps, jobId: string): Promise<Attempt> 
     return 'retry';
   }
   // The tier re-runs disruptions itself, with the run the pod's runner actually took.
-  const ports = { ...context.provision, rerunner: undefined };
+  const ports = { ...context.provision, kubernetes: afterPodCreate(kube, () => deps.podCreated(jobId)), rerunner: undefined };
   const superseded = watchSuperseded(deps, jobId, podName);
   const provisionSignal = linkSignals(deps.signal, superseded.signal);
   let result: ProvisionResult;
@@ -156,7 +174,7 @@ async function attemptJob(deps: JobWorkerDeps, jobId: string): Promise<Attempt> 
       { planId, payload: scaleSetPayload(record, deps.scaleSet()), jitConfig: jit.encodedJitConfig, acquiredAt: new Date(record.assignedAt) },
       ports,
       group,
-      { signal: provisionSignal.signal, jobCancelled: () => deps.record(jobId)?.result === 'canceled' },
+      { signal: provisionSignal.signal, jobCancelled: () => cancelledAt(ranRecord(deps, jobId)) !== undefined, jobCancelledAt: () => cancelledAt(ranRecord(deps, jobId)) },
     );
   } finally {
     superseded.stop();
@@ -185,6 +203,23 @@ async function attemptJob(deps: JobWorkerDeps, jobId: string): Promise<Attempt> 
       await dropRunner(deps, jobId, jit.runnerId);
       return deps.record(jobId)?.phase === 'assigned' ? 'retry' : 'done';
   }
+}
+
+/** `kube`, with `hook` awaited after every pod it creates (before the provisioner goes on). */
+function afterPodCreate(kube: KubernetesPort, hook: () => Promise<void>): KubernetesPort {
+  return new Proxy(kube, {
+    get(target, key, receiver) {
+      const value: unknown = Reflect.get(target, key, receiver);
+      if (typeof value !== 'function') return value;
+      const method = value as (...args: unknown[]) => unknown;
+      if (key !== 'createPod') return (...args: unknown[]): unknown => method.apply(target, args);
+      return async (...args: unknown[]): Promise<unknown> => {
+        const created = await method.apply(target, args);
+        await hook();
+        return created;
+      };
+    },
+  });
 }
 
 /** Deletes a JIT registration no pod will run (best effort: the periodic sweep catches what this misses). */
@@ -242,11 +277,18 @@ async function followPod(deps: JobWorkerDeps, jobId: string, podName: string): P
     const seconds = Math.max(0, (context.clock.now().getTime() - new Date(record.assignedAt).getTime()) / 1000);
     context.provision.metrics.jobDuration.observe({ namespace: group.namespace, runner_group: group.name }, seconds);
   }
-  const outcome = classifyFinishedPod(pod, { jobCancelled: record?.result === 'canceled' });
+  const at = cancelledAt(ranRecord(deps, jobId));
+  const outcome = classifyFinishedPod(pod, { jobCancelled: at !== undefined, ...(at && { jobCancelledAt: at }) });
   context.logger.info({ namespace: group.namespace, runner_group: group.name, job_id: jobId, pod: podName, outcome: outcome.kind }, 'adopted worker pod finished');
   await context.provision.kubernetes.deleteSecret(group.namespace, jobSecretName(planIdOf(record ?? { jobId }))).catch(() => undefined);
   await rerunIfDisrupted(deps, jobId, outcome);
   return 'done';
+}
+
+/** The record of the job the pod made for `jobId` runs (its runner may have taken another job of the scale set). */
+function ranRecord(deps: JobWorkerDeps, jobId: string): ScaleSetJobRecord | undefined {
+  const ran = deps.record(jobId)?.ran?.jobId;
+  return (ran !== undefined ? deps.record(ran) : undefined) ?? deps.record(jobId);
 }
 
 /** The job the pod made for `jobId` ran: what its runner took (JobStarted), else its own job. */

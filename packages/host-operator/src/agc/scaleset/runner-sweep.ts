@@ -25,17 +25,34 @@ export function jobIdOfRunnerName(name: string): string | undefined {
   return m[1];
 }
 
-/** Lists the runners registered for `scaleSetId`. */
+/** More pages than a scale set can fill (GitHub allows 10,000 runners a group): a server looping its token stops here. */
+const MAX_PAGES = 1_000;
+
+/**
+ * Lists the runners registered for `scaleSetId`, every page: the list is paged the Azure DevOps way (an
+ * assumption, see the fake's `listAgents`): while more follow, the answer carries `x-ms-continuationtoken`
+ * and the next request passes it as `continuationToken`. A server that repeats a token is an error, not a
+ * loop.
+ */
 export async function listScaleSetRunners(admin: ScaleSetAdminClient, scaleSetId: number, signal?: AbortSignal): Promise<ScaleSetRunner[]> {
-  const res = await admin.call('listScaleSetRunners', 'GET', '/_apis/distributedtask/pools/0/agents', undefined, [200], signal);
-  const body = res.text.trim() === '' ? {} : (JSON.parse(res.text) as { value?: unknown });
   const out: ScaleSetRunner[] = [];
-  for (const item of Array.isArray(body.value) ? (body.value as unknown[]) : []) {
-    const o = (item ?? {}) as Record<string, unknown>;
-    if (typeof o.id !== 'number' || typeof o.name !== 'string' || o.runnerScaleSetId !== scaleSetId) continue;
-    out.push({ id: o.id, name: o.name, busy: o.busy === true, scaleSetId });
+  const tokens = new Set<string>();
+  let token: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const path = `/_apis/distributedtask/pools/0/agents${token === undefined ? '' : `?continuationToken=${encodeURIComponent(token)}`}`;
+    const res = await admin.call('listScaleSetRunners', 'GET', path, undefined, [200], signal);
+    const body = res.text.trim() === '' ? {} : (JSON.parse(res.text) as { value?: unknown });
+    for (const item of Array.isArray(body.value) ? (body.value as unknown[]) : []) {
+      const o = (item ?? {}) as Record<string, unknown>;
+      if (typeof o.id !== 'number' || typeof o.name !== 'string' || o.runnerScaleSetId !== scaleSetId) continue;
+      out.push({ id: o.id, name: o.name, busy: o.busy === true, scaleSetId });
+    }
+    token = res.headers['x-ms-continuationtoken'] || undefined;
+    if (token === undefined) return out;
+    if (tokens.has(token)) throw new Error(`listing the scale set's runners: the server repeated continuation token ${JSON.stringify(token)}`);
+    tokens.add(token);
   }
-  return out;
+  throw new Error(`listing the scale set's runners: more than ${MAX_PAGES} pages`);
 }
 
 /** What a sweep needs. */

@@ -2,8 +2,10 @@
  * The scale-set tier's listener of one RunnerGroup (issue 10): binds the group to its scale set, holds the
  * set's one session (409: wait and retry), advertises the admission capacity on every poll, acquires in
  * GHES mode, stores every message's effect in the state ConfigMap before acknowledging it, and runs each
- * assigned job in a worker pod. On start it replays the stored state: pods still running are followed,
- * jobs assigned but never given a pod are provisioned once the queue is drained.
+ * assigned job in a worker pod. On start it replays the stored state at once: pods that still exist are
+ * followed, jobs never given a pod are provisioned. Only a job whose pod ran and is gone without the queue
+ * having said what its runner did waits until the queue has caught up (its first empty poll) or says the
+ * job concluded: a JobStarted still queued must not make it a second pod.
  */
 import { BrokerClientError, ScaleSetSession, metricReason, type ScaleSetAdminClient, type ScaleSetPollResult } from '@actions-gateway/broker-client';
 import { ANNOTATION_REPOSITORY, ANNOTATION_RUN_ID, linkSignals, workerPodName, type ConditionInput } from '@actions-gateway/core';
@@ -11,7 +13,7 @@ import type { GroupListener, ListenerContext, ListenerGroup, ListenerStopReason 
 import { readCapacity } from './capacity.js';
 import { killable } from './killable.js';
 import { jobOfRunner, runScaleSetJob } from './job-worker.js';
-import { isSettled, type ScaleSetJobRecord } from './job-record.js';
+import { isSettled, planIdOf, type ScaleSetJobRecord } from './job-record.js';
 import { effectOf } from './queue-message.js';
 import { sweepLeakedRunners } from './runner-sweep.js';
 import { bindScaleSet, ownerLabel, scaleSetName } from './scale-set-binding.js';
@@ -65,6 +67,7 @@ export class ScaleSetListener implements GroupListener {
   #poll: AbortController | undefined;
   #available = true;
   #drained = false;
+  #replayed = false;
   #deferred: string[] = [];
   /** The session a predecessor recorded and may have left open (SIGKILL); deleted before this one opens its own. */
   #leftOpen: string | undefined;
@@ -156,6 +159,7 @@ export class ScaleSetListener implements GroupListener {
       if (!(await this.#write({ sessionId: session.sessionId }))) break;
       this.#setSessions(1);
       this.#ctx.logger.info({ ...this.#log(), session_id: session.sessionId, cursor: this.#cursor }, 'scale-set session open');
+      if (!this.#replayed) await this.#replay();
       await this.#pollLoop(session);
       if (this.#session === session) this.#session = undefined;
       this.#setSessions(0);
@@ -170,7 +174,7 @@ export class ScaleSetListener implements GroupListener {
         this.#cursor = state.cursor;
         this.#leftOpen = state.sessionId;
         for (const [id, record] of state.jobs) this.#jobs.set(id, record);
-        // Replay after the queue is drained: a job whose start is still queued must not get a second pod.
+        // Replayed once the scale set is bound (#replay); what the queue must settle first waits for #drain.
         this.#deferred = [...state.jobs.values()].filter((r) => !r.podDone).map((r) => r.jobId);
         if (state.jobs.size > 0) this.#ctx.logger.info({ ...this.#log(), jobs: state.jobs.size, replay: this.#deferred.length, cursor: this.#cursor }, 'scale-set state loaded');
         return true;
@@ -372,7 +376,47 @@ export class ScaleSetListener implements GroupListener {
       this.#start(jobId);
     }
     for (const [jobId, podJob] of effect.crossed) await this.#recordCrossedRunner(jobId, podJob);
+    this.#startConcluded();
     return true;
+  }
+
+  /**
+   * Replays the stored jobs whose fate does not hang on the queue: a job with a pod is followed to its end,
+   * a job never given a pod gets one (after the sweep of registrations a crashed provision leaked). The rest
+   * wait (see #drain, #startConcluded).
+   */
+  async #replay(): Promise<void> {
+    this.#replayed = true;
+    if (this.#deferred.length === 0) return;
+    const group = this.#group.provisioner;
+    const now: string[] = [];
+    const later: string[] = [];
+    let provisions = 0;
+    for (const jobId of this.#deferred) {
+      const record = this.#jobs.get(jobId);
+      if (!record) continue;
+      const pod = await this.#ctx.provision.kubernetes.getPod(group.namespace, workerPodName(group.name, planIdOf(record))).catch(() => 'unknown' as const);
+      if (this.#signal.aborted) return;
+      const neverProvisioned = pod === undefined && record.phase === 'assigned' && record.podCreated !== true;
+      if (pod !== undefined && pod !== 'unknown') now.push(jobId);
+      else if (neverProvisioned) {
+        now.push(jobId);
+        provisions++;
+      } else later.push(jobId);
+    }
+    this.#deferred = later;
+    this.#ctx.logger.info({ ...this.#log(), now: now.length, provisions, after_drain: later.length }, 'replaying stored scale-set jobs');
+    if (provisions > 0) await this.#sweepRunners();
+    for (const jobId of now) this.#start(jobId);
+  }
+
+  /** A deferred job the queue has since reported concluded has nothing left to wait for. */
+  #startConcluded(): void {
+    if (this.#deferred.length === 0) return;
+    const concluded = this.#deferred.filter((id) => this.#jobs.get(id)?.phase === 'completed');
+    if (concluded.length === 0) return;
+    this.#deferred = this.#deferred.filter((id) => !concluded.includes(id));
+    for (const jobId of concluded) if (this.#jobs.has(jobId)) this.#start(jobId);
   }
 
   /** The runner made for `podJob`'s pod took `jobId`: the pod's run annotations follow the job it runs. */
@@ -506,6 +550,7 @@ export class ScaleSetListener implements GroupListener {
         scaleSet: () => this.#scaleSet!,
         record: (id) => this.#jobs.get(id),
         podDone: (id) => this.#podDone(id),
+        podCreated: (id) => this.#podCreated(id),
         nextAttempt: (id) => this.#nextAttempt(id),
         startGraceMs: this.#deps.settings.startGraceMs,
         capacityChanged: () => this.#poll?.abort(),
@@ -517,7 +562,12 @@ export class ScaleSetListener implements GroupListener {
   }
 
   #nextAttempt(jobId: string): Promise<boolean> {
-    return this.#updateJob(jobId, (record) => ({ ...record, attempt: (record.attempt ?? 0) + 1, ran: undefined }));
+    return this.#updateJob(jobId, (record) => ({ ...record, attempt: (record.attempt ?? 0) + 1, ran: undefined, podCreated: undefined }));
+  }
+
+  async #podCreated(jobId: string): Promise<void> {
+    if (this.#jobs.get(jobId)?.podCreated === true) return;
+    await this.#updateJob(jobId, (record) => ({ ...record, podCreated: true }));
   }
 
   async #podDone(jobId: string): Promise<void> {

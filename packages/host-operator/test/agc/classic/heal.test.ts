@@ -31,6 +31,7 @@ it('heals after three empty 200 polls in a row (the consumed-JIT signature)', as
   const second = await waitFor(() => active().find((s) => s.sessionId !== first.sessionId), 'a new session after the heal');
   expect(env.fake.control.sessions().find((s) => s.sessionId === first.sessionId)?.status).toBe('deleted');
   expect(second.runnerId).toBe(first.runnerId); // the registration still works: no recycle needed
+  // The fake lists the session before its answer reaches the listener: give the listener that moment.
   await waitFor(() => listener.activeSessions() === 1, 'the listener to count its new session');
   expect(env.logger.text()).toContain('empty 200 polls in a row');
 });

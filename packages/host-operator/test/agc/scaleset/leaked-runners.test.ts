@@ -2,6 +2,7 @@
 // GitHub on replay (and its periodic sweep would later), gives the job a new runner, and the job runs once.
 import { expect, it } from 'vitest';
 import { createScaleSetListenerTier } from '../../../src/agc/scaleset/factory.js';
+import { listScaleSetRunners, sweepLeakedRunners } from '../../../src/agc/scaleset/runner-sweep.js';
 import { NAMESPACE, startScaleSetEnv, waitFor } from './scaleset-env.js';
 
 it('deletes the JIT runner a kill between its registration and its pod leaked; the job still runs once', async () => {
@@ -33,6 +34,30 @@ it('deletes the JIT runner a kill between its registration and its pod leaked; t
   } catch (err) {
     if (process.env.SCALESET_DEBUG) console.log(env.logs.map((l) => `${l.level} ${l.msg} ${JSON.stringify(l.fields).slice(0, 300)}`).join('\n'));
     throw err;
+  } finally {
+    await env.close();
+  }
+}, 60_000);
+
+it('pages through the runners list: a leaked registration past the first page is found and deleted', async () => {
+  const env = await startScaleSetEnv({ podQuota: 2 });
+  try {
+    const admin = env.app.scaleSets;
+    const set = await admin.createScaleSet({ name: 'linux', runnerGroupId: 1, labels: [] });
+    // Three registrations that are not this tier's (not `ag-<jobId>-…`), then one a crash leaked: with two
+    // runners a page it is on the second page.
+    for (let i = 0; i < 3; i++) await admin.generateJitConfig(set.id, `someone-else-${i}`);
+    const leaked = await admin.generateJitConfig(set.id, 'ag-0f0f0f0f-0000-4000-8000-0000000000bb');
+    env.fake.control.setAgentsPageSize(2);
+    const listed = await listScaleSetRunners(admin, set.id);
+    expect(listed.map((r) => r.id).sort((a, b) => a - b)).toEqual(env.fake.control.runners().filter((r) => r.scaleSetId === set.id).map((r) => r.id).sort((a, b) => a - b));
+    expect(listed).toHaveLength(4);
+    const pages = env.fake.control.requests().filter((r) => r.method === 'GET' && r.path.endsWith('/_apis/distributedtask/pools/0/agents'));
+    expect(pages).toHaveLength(2);
+    const result = await sweepLeakedRunners({ admin, kube: env.port, group: env.context().group.provisioner, scaleSetId: set.id, working: () => false });
+    expect(result).toEqual({ deleted: [leaked.name], failed: [] });
+    expect(env.fake.control.runners().find((r) => r.id === leaked.runnerId)).toMatchObject({ state: 'deleted' });
+    expect(env.fake.control.runners().filter((r) => r.scaleSetId === set.id && r.state === 'registered')).toHaveLength(3);
   } finally {
     await env.close();
   }

@@ -178,7 +178,8 @@ export class StandInRunners {
   enabled = true;
   /** Runners acquire their job and then hold it without completing (a worker still running); their pods keep running. */
   holdJobs = false;
-  readonly held: Array<{ podJobId: string; jobId: string }> = [];
+  /** Jobs held (see holdJobs); `complete` reports one's end as its runner would (e.g. `canceled` on SIGTERM). */
+  readonly held: Array<{ podJobId: string; jobId: string; complete(conclusion: 'succeeded' | 'failed' | 'canceled'): Promise<void> }> = [];
 
   constructor(
     private readonly port: ClosableKubernetesPort,
@@ -224,7 +225,7 @@ export class StandInRunners {
         if (poll.kind !== 'message' || poll.event.type !== 'RunnerJobRequest') continue;
         const acquired = await session.acquireJob(poll.event, { signal: this.#stop.signal });
         if (this.holdJobs) {
-          this.held.push({ podJobId: planId, jobId: acquired.jobId });
+          this.held.push({ podJobId: planId, jobId: acquired.jobId, complete: (conclusion) => session.runService.completeJob(acquired, conclusion, {}, this.#stop.signal) });
           return true;
         }
         await session.runService.completeJob(acquired, 'succeeded', {}, this.#stop.signal);

@@ -3,7 +3,7 @@
 import type { ScaleSetJobMessage } from '@actions-gateway/broker-client';
 import { describe, expect, it } from 'vitest';
 import { computeCapacity } from '../../../src/agc/scaleset/capacity.js';
-import { applyJobMessage, jobIdOfPlan, planIdOf, scaleSetPayload, type ScaleSetJobRecord } from '../../../src/agc/scaleset/job-record.js';
+import { applyJobMessage, cancelledAt, jobIdOfPlan, planIdOf, scaleSetPayload, type ScaleSetJobRecord } from '../../../src/agc/scaleset/job-record.js';
 import { jobOfRunner, runnerNamePrefix } from '../../../src/agc/scaleset/job-worker.js';
 import { effectOf } from '../../../src/agc/scaleset/queue-message.js';
 import { decodeState, encodeChange, jobKey, scaleSetStateName } from '../../../src/agc/scaleset/state-store.js';
@@ -23,6 +23,20 @@ describe('job records', () => {
     expect(started).toMatchObject({ phase: 'started', runnerName: 'r1', assignedAt: now.toISOString() });
     expect(applyJobMessage(started, msg('JobAssigned', A), now)).toBeUndefined();
     expect(applyJobMessage(started, msg('JobCompleted', A, { result: 'canceled' }), now)).toMatchObject({ phase: 'completed', result: 'canceled' });
+  });
+
+  it('stamps when a result was learned; only a canceled one is a cancellation, dated by that stamp', () => {
+    const started = applyJobMessage(undefined, msg('JobStarted', A, { runnerName: 'r1' }), now)!;
+    const later = new Date(now.getTime() + 5_000);
+    const cancelled = applyJobMessage(started, msg('JobCompleted', A, { result: 'canceled' }), later)!;
+    expect(cancelled).toMatchObject({ result: 'canceled', resultAt: later.toISOString(), assignedAt: now.toISOString() });
+    expect(cancelledAt(cancelled)).toEqual(later);
+    expect(cancelledAt(applyJobMessage(started, msg('JobCompleted', A, { result: 'failed' }), later))).toBeUndefined();
+    expect(cancelledAt(undefined)).toBeUndefined();
+    // Stored by an AGC that did not stamp it: learned before anything, so a user's cancel.
+    expect(cancelledAt({ ...cancelled, resultAt: undefined })).toEqual(new Date(0));
+    const stored = decodeState({ [`job.${A}`]: JSON.stringify({ ...cancelled, podCreated: true }) }).state.jobs.get(A);
+    expect(stored).toMatchObject({ resultAt: later.toISOString(), podCreated: true });
   });
 
   it('carries the run in the payload the provisioner reads back', () => {
