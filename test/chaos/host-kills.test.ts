@@ -24,7 +24,7 @@ let sandbox: ChildProcess | undefined;
 
 interface State {
   children: Record<string, number | undefined>;
-  jobs: { requestId: number; state: string; conclusion: string | null; timesAcquired: number; completions: number }[];
+  jobs: { requestId: number; tenant: string; group: string; state: string; conclusion: string | null; timesAcquired: number; completions: number }[];
   allConcluded: boolean;
 }
 const state = (): State | undefined => {
@@ -35,19 +35,22 @@ const state = (): State | undefined => {
   }
 };
 
-/** Where the jobs are and the last lines of each host's log, for a failure message. */
+/** Where the jobs are, which are not done, and the last warnings of each host's log, for a failure message. */
 function diagnosis(): string {
   const counts = new Map<string, number>();
   for (const j of state()?.jobs ?? []) counts.set(`${j.state}/${j.timesAcquired}`, (counts.get(`${j.state}/${j.timesAcquired}`) ?? 0) + 1);
+  const open = (state()?.jobs ?? []).filter((j) => j.state !== 'completed' && j.state !== 'cancelled').map((j) => `${j.tenant}/${j.group}#${j.requestId}:${j.state}`);
   const logs = ['agc-1', 'gmc'].map((h) => {
     try {
-      return `${h}.log:\n${readFileSync(join(dir, 'sandbox', 'logs', `${h}.log`), 'utf8').split('\n').filter((l) => /"level":"(warn|error)"/.test(l)).slice(-15).join('\n')}`;
+      return `${h}.log:\n${readFileSync(join(dir, 'sandbox', 'logs', `${h}.log`), 'utf8').split('\n').filter((l) => /"level":"(warn|error)"/.test(l)).slice(-40).map((l) => l.slice(0, 600)).join('\n')}`;
     } catch {
       return `${h}.log: none`;
     }
   });
-  return `jobs by state/timesAcquired: ${JSON.stringify([...counts])}\n${logs.join('\n')}`;
+  return `jobs by state/timesAcquired: ${JSON.stringify([...counts])}\nnot done: ${open.join(' ')}\n${logs.join('\n')}\n(sandbox folder kept: ${dir})`;
 }
+/** The sandbox folder (logs, state) is kept when the run failed, for a look afterwards. */
+let passed = false;
 
 afterAll(async () => {
   if (sandbox && sandbox.exitCode === null && sandbox.signalCode === null && sandbox.pid !== undefined) {
@@ -55,7 +58,7 @@ afterAll(async () => {
     const gone = await Promise.race([new Promise((r) => sandbox!.once('exit', () => r(true))), new Promise((r) => setTimeout(() => r(false), 15_000))]);
     if (!gone) process.kill(-sandbox.pid, 'SIGKILL');
   }
-  rmSync(dir, { recursive: true, force: true });
+  if (passed || !full) rmSync(dir, { recursive: true, force: true });
 }, 40_000);
 
 describe.runIf(full)('chaos: agc and gmc SIGKILLed at random points (full)', () => {
@@ -105,5 +108,6 @@ describe.runIf(full)('chaos: agc and gmc SIGKILLed at random points (full)', () 
     expect(lost, out.slice(-3000)).toBe(0);
     expect(duplicated).toBe(0);
     expect(code, out.slice(-3000)).toBe(0);
+    passed = true;
   }, 1_800_000);
 });

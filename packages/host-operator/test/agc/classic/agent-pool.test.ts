@@ -137,3 +137,15 @@ it('re-registers an agent whose Secret is unusable', async () => {
   expect(fresh.logger.text()).toContain('data.encodedJITConfig');
   expect(liveRunners().map((r) => r.id)).toEqual([fresh.pool.agent(0)?.runnerId]);
 });
+
+it('leaves the group\'s job Secrets alone without a warning (they carry the group\'s labels too)', async () => {
+  await env.core.createNamespacedSecret({
+    namespace: NAMESPACE,
+    body: { metadata: { name: 'job-p1', labels: { 'app.kubernetes.io/managed-by': 'actions-gateway-controller', 'actions-gateway/runner-group': 'linux', 'actions-gateway/plan-id': 'p1' } } },
+  });
+  const { pool, logger } = newPool();
+  await pool.ensure(1);
+  await pool.ensure(1);
+  expect(logger.lines.filter((l) => (JSON.parse(l) as { level: string }).level !== 'info' && (JSON.parse(l) as { level: string }).level !== 'debug')).toEqual([]);
+  expect([...(await secretsOf()).keys()].sort()).toEqual(['agentpool-linux-0', 'job-p1']);
+});
