@@ -4,6 +4,8 @@
 // Ready again with its session. The gmc's twin is gmc-apiserver-faults.test.ts. Prints one figures line.
 // `AG_CHAOS=full` (pnpm test:chaos) runs the long form (the issue's 10 s cut period, the production watch
 // silence bound); `pnpm test` the reduced one.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobView } from '@actions-gateway/testkit';
 import type { KubernetesObject } from '@kubernetes/client-node';
@@ -23,6 +25,8 @@ beforeAll(async () => {
   s = await startScenario({
     fakeTimings: { lockTtlMs: 600_000 },
     host: { ...(plan.idleTimeoutMs !== undefined && { informer: { idleTimeoutMs: plan.idleTimeoutMs } }) },
+    // Debug lines too: the log written on failure is what there is to read afterwards.
+    args: ['--zap-log-level', 'debug'],
   });
   await s.group(GROUP, { maxListeners: 2, completedPodTTL: '1h' });
 }, 60_000);
@@ -73,7 +77,9 @@ describe(`chaos: agc under API-server faults (${full ? 'full' : 'reduced'})`, ()
     await eventually(() => jobs.every((j) => succeeded(view(j))) && groupReady(), 'convergence after the faults stopped', CONVERGE_BOUND_MS).catch((err: unknown) => {
       const states = jobs.map(view).filter((j) => !succeeded(j)).map((j) => `${j.requestId}:${j.state}/${j.conclusion}/acquired=${j.timesAcquired}`);
       const warnings = s.env.logs.filter((l) => /"level":"(warn|error)"/.test(l)).slice(-15);
-      throw new Error(`${String(err)}\nnot done: ${states.join(' ')}\ngroup: ${JSON.stringify(runnerGroup()?.status)}\n${warnings.join('\n')}`);
+      const logFile = join(s.env.dir, 'agc.log');
+      writeFileSync(logFile, `${s.env.logs.join('\n')}\n`);
+      throw new Error(`${String(err)}\nnot done: ${states.join(' ')}\ngroup: ${JSON.stringify(runnerGroup()?.status)}\n${warnings.join('\n')}\n(every log line: ${logFile})`);
     });
     const recoveredMs = Date.now() - stoppedAt;
     const podsPerPlan = new Map<string, number>();

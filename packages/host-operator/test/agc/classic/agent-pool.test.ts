@@ -149,3 +149,15 @@ it('leaves the group\'s job Secrets alone without a warning (they carry the grou
   expect(logger.lines.filter((l) => (JSON.parse(l) as { level: string }).level !== 'info' && (JSON.parse(l) as { level: string }).level !== 'debug')).toEqual([]);
   expect([...(await secretsOf()).keys()].sort()).toEqual(['agentpool-linux-0', 'job-p1']);
 });
+
+it('rides out a moment of API-server trouble (429, 500) on its Secrets instead of failing the recycle', async () => {
+  const faults = [
+    env.kube.faults.inject({ verb: 'list', resource: 'secrets', error: 429, retryAfterSeconds: 0, count: 1 }),
+    env.kube.faults.inject({ verb: ['create', 'update'], resource: 'secrets', error: 500, count: 1 }),
+  ];
+  const { pool } = newPool();
+  await pool.ensure(1);
+  expect(pool.size).toBe(1);
+  expect(faults.map((f) => f.hits)).toEqual([1, 1]);
+  expect([...(await secretsOf()).keys()]).toEqual(['agentpool-linux-0']);
+});
