@@ -150,6 +150,29 @@ describe('waitForPod', () => {
   });
 });
 
+describe('waitForPod across a silent watch', () => {
+  it('hears of a pod created and deleted while the watch hung, once the informer re-lists', async () => {
+    const informer = new Informer<KubeObject>({ kubeConfig: env.server.kubeConfig, path: `/api/v1/namespaces/${ns}/pods`, labelSelector: WORKER_POD_SELECTOR, idleTimeoutMs: 500 });
+    const shared = createKubernetesPort({ kubeConfig: env.server.kubeConfig, namespace: ns, podInformer: informer });
+    try {
+      informer.start();
+      await informer.waitForSync();
+      // The watch goes silent; the pod is created (read live: the cache has not seen it) and deleted meanwhile.
+      const hang = env.server.faults.inject({ verb: 'watch', resource: 'pods', watch: 'hang', count: 1 });
+      env.server.faults.cutWatches();
+      await vi.waitFor(() => expect(hang.hits).toBe(1));
+      await shared.createPod(ns, pod('w-gap'));
+      const gone = shared.waitForPod(ns, 'w-gap', (p) => p === undefined, new AbortController().signal);
+      await new Promise((r) => setTimeout(r, 50)); // the waiter's live read saw the pod
+      await env.core.deleteNamespacedPod({ namespace: ns, name: 'w-gap', gracePeriodSeconds: 0 });
+      await expect(gone).resolves.toBeUndefined();
+      expect(informer.stats.idleTimeouts).toBeGreaterThanOrEqual(1);
+    } finally {
+      await informer.stop();
+    }
+  });
+});
+
 describe('listPods on the shared informer', () => {
   it('answers worker-pod selectors from the synced cache (no LIST reaches the server) and anything else live', async () => {
     const informer = new Informer<KubeObject>({ kubeConfig: env.server.kubeConfig, path: `/api/v1/namespaces/${ns}/pods`, labelSelector: WORKER_POD_SELECTOR });
