@@ -14,8 +14,8 @@ import { startScenario, type Scenario } from '../agc/scenarios/scenario-env.js';
 
 const full = process.env['AG_CHAOS'] === 'full';
 const plan = full
-  ? { jobs: 60, faultMs: 60_000, cutEveryMs: 10_000, idleTimeoutMs: undefined }
-  : { jobs: 8, faultMs: 6_000, cutEveryMs: 1_500, idleTimeoutMs: 2_000 };
+  ? { jobs: 60, listeners: 4, faultMs: 60_000, cutEveryMs: 10_000, idleTimeoutMs: undefined }
+  : { jobs: 8, listeners: 2, faultMs: 6_000, cutEveryMs: 1_500, idleTimeoutMs: 2_000 };
 /** The bound on convergence once the faults stop. */
 const CONVERGE_BOUND_MS = 120_000;
 const GROUP = 'chaos';
@@ -28,7 +28,7 @@ beforeAll(async () => {
     // Debug lines too: the log written on failure is what there is to read afterwards.
     args: ['--zap-log-level', 'debug'],
   });
-  await s.group(GROUP, { maxListeners: 2, completedPodTTL: '1h' });
+  await s.group(GROUP, { maxListeners: plan.listeners, completedPodTTL: '1h' });
 }, 60_000);
 afterAll(async () => {
   await s?.close();
