@@ -45,6 +45,8 @@ export class InstallationTokenManager implements TokenSource {
   readonly #backoff: ExponentialBackoff;
   #current: InstallationToken | undefined;
   #lastRefreshAt = Number.NEGATIVE_INFINITY;
+  /** No fetch before this after a failed one (the error back-off), whoever asks: the loop, a 401, a reader. */
+  #retryAt = Number.NEGATIVE_INFINITY;
   #inflight: Promise<string> | undefined;
   #stop: AbortController | undefined;
   #loop: Promise<void> | undefined;
@@ -72,7 +74,8 @@ export class InstallationTokenManager implements TokenSource {
   async token(signal?: AbortSignal): Promise<string> {
     const cached = this.current();
     if (cached !== undefined) return cached;
-    return this.#refresh(this.#current === undefined ? 'initial' : 'expired', signal);
+    if (!this.#inflight) await this.#untilRetry(signal);
+    return this.current() ?? this.#refresh(this.#current === undefined ? 'initial' : 'expired', signal);
   }
 
   /** After a 401: one refresh shared by every caller that saw the same token refused. */
@@ -82,7 +85,20 @@ export class InstallationTokenManager implements TokenSource {
     if (this.#inflight) return this.#inflight;
     const wait = this.#lastRefreshAt + this.#floor - this.#clock.now();
     if (wait > 0) await this.#clock.sleep(wait, signal);
+    await this.#untilRetry(signal);
+    const replaced = this.current();
+    if (replaced !== undefined && replaced !== rejected) return replaced;
     return this.#refresh('unauthorized', signal);
+  }
+
+  /**
+   * Waits out the back-off of a failed fetch. Without it every caller meeting a 401 or an expired token
+   * during a token-endpoint outage fetched again at once: thousands of calls in ten minutes.
+   */
+  async #untilRetry(signal?: AbortSignal): Promise<void> {
+    for (let wait = this.#retryAt - this.#clock.now(); wait > 0 && !this.#inflight; wait = this.#retryAt - this.#clock.now()) {
+      await this.#clock.sleep(wait, signal);
+    }
   }
 
   /** Starts the background refresh loop (idempotent). */
@@ -105,10 +121,12 @@ export class InstallationTokenManager implements TokenSource {
         const fresh = await this.#o.fetch(signal);
         this.#current = fresh;
         this.#lastRefreshAt = this.#clock.now();
+        this.#retryAt = Number.NEGATIVE_INFINITY;
         this.#backoff.reset();
         this.#o.onRefresh?.({ reason, expiresAt: fresh.expiresAt });
         return fresh.token;
       } catch (error) {
+        this.#retryAt = this.#clock.now() + this.#backoff.next();
         this.#o.onRefreshError?.(error, reason);
         throw error;
       } finally {
@@ -128,7 +146,7 @@ export class InstallationTokenManager implements TokenSource {
           continue;
         } catch {
           if (signal.aborted) return;
-          wait = this.#backoff.next();
+          wait = Math.max(0, this.#retryAt - this.#clock.now());
         }
       } else {
         wait = due - this.#clock.now();

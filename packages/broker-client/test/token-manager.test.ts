@@ -104,6 +104,34 @@ describe('InstallationTokenManager', () => {
     await manager.stop();
   });
 
+  it('keeps to the error back-off while the token endpoint is down, however many callers meet a 401 or an expired token', async () => {
+    const { clock, issuer, manager, errors } = setup();
+    manager.start();
+    await settle();
+    await issuer.answer('old', 4 * 60_000); // due at once (inside the lead), expired after 4 min
+    // GitHub refuses the cached token from now on, and the token endpoint is down: callers keep coming, every 250 ms.
+    const outcomes: Array<Promise<unknown>> = [];
+    for (let t = 0; t < 6 * 60_000; t += 250) {
+      outcomes.push(manager.refreshAfterUnauthorized('old').catch((e: unknown) => e));
+      outcomes.push(manager.token().catch((e: unknown) => e));
+      await settle();
+      while (issuer.waiting > 0) await issuer.fail();
+      await clock.advance(250);
+    }
+    // One fetch per back-off step (30 s floor after the mint, then 5 s doubling to 60 s), not one per caller.
+    const gaps = issuer.calls.slice(2).map((at, i) => at - errors[i]!);
+    expect(gaps.every((g, i) => g >= Math.min(60_000, 5_000 * 2 ** i)), JSON.stringify(gaps)).toBe(true);
+    expect(issuer.calls.length).toBeLessThanOrEqual(12);
+    // The endpoint is back: the next fetch after the back-off brings a token to every caller waiting.
+    const waiting = manager.token();
+    await clock.advance(60_000);
+    await issuer.answer('new', 60 * 60_000);
+    expect(await waiting).toBe('new');
+    await manager.stop();
+    await clock.advance(120_000);
+    await Promise.all(outcomes);
+  });
+
   it('surfaces the first fetch error to a waiting reader', async () => {
     const { issuer, manager } = setup();
     const outcome = manager.token().then(

@@ -19,7 +19,7 @@ import { createLogger } from '../logging/logger.js';
 import { Controller } from '../runtime/controller.js';
 import { CustomResourceClient } from '../runtime/custom-resource.js';
 import { EventRecorder } from '../runtime/events.js';
-import { Informer } from '../runtime/informer.js';
+import { Informer, type InformerOptions } from '../runtime/informer.js';
 import { withoutManagedFields, type KubeObject } from '../runtime/object.js';
 import { controllerRuntimeMetrics, workQueueMetrics } from '../runtime/runtime-metrics.js';
 import { startTracing } from '../tracing/tracing.js';
@@ -65,6 +65,8 @@ export interface AgcHostOptions {
   readonly rerunRetryIntervalMs?: number;
   /** Parallel reconciles (4 when absent). */
   readonly concurrency?: number;
+  /** Applied to both informers of the agc (watch silence bound, periodic re-list), as the gmc's. */
+  readonly informer?: Pick<InformerOptions<KubeObject>, 'idleTimeoutMs' | 'relistPeriodMs'>;
 }
 
 /** A running agc. */
@@ -109,11 +111,12 @@ export async function startAgc(argv: readonly string[], env: NodeJS.ProcessEnv, 
     kubeConfig: kc,
     path: `/apis/${RUNNER_GROUP_RESOURCE.group}/${RUNNER_GROUP_RESOURCE.version}/namespaces/${ns}/${RUNNER_GROUP_RESOURCE.plural}`,
     name: 'runnergroups',
+    ...options.informer,
     logger: log,
     indexers: { [RUNNER_GROUP_LABEL_INDEX]: runnerGroupLabelIndexer },
     transform: withoutManagedFields,
   });
-  const pods = new Informer<KubeObject>({ kubeConfig: kc, path: `/api/v1/namespaces/${ns}/pods`, labelSelector: WORKER_POD_SELECTOR, name: 'worker-pods', logger: log, transform: withoutManagedFields });
+  const pods = new Informer<KubeObject>({ kubeConfig: kc, path: `/api/v1/namespaces/${ns}/pods`, labelSelector: WORKER_POD_SELECTOR, name: 'worker-pods', ...options.informer, logger: log, transform: withoutManagedFields });
   const events = new EventRecorder({ kubeConfig: kc, controller: AGC_EVENT_CONTROLLER, instance: env['HOSTNAME'] ?? hostname(), logger: log });
   const kubernetes = createKubernetesPort({ kubeConfig: kc, namespace: config.namespace, podInformer: pods, events, logger: log });
   const rerunner = new DisruptionRerunner({

@@ -20,6 +20,11 @@ export interface InformerHandlers<T> {
   add?(obj: T): void;
   update?(oldObj: T, newObj: T): void;
   delete?(obj: T): void;
+  /**
+   * After every full list (the first, and each re-list after a watch gap). An object created and deleted
+   * inside a gap is in no event and in no list: whoever waits on one must look for it again now.
+   */
+  relisted?(): void;
 }
 
 /** How an informer lists and watches. */
@@ -228,6 +233,7 @@ export class Informer<T extends KubeObject> {
       for (const w of this.syncWaiters) w();
       this.syncWaiters = [];
     }
+    this.emit((h) => h.relisted?.());
   }
 
   /** Applies a full list: adds, updates (resourceVersion changed) and deletes (gone from the list). */

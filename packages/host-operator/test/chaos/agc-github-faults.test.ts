@@ -154,7 +154,7 @@ describe(`chaos: agc under GitHub faults (${full ? 'full' : 'reduced'})`, () => 
 
   it.runIf(full)('rides out the installation-token endpoint being down, then runs every queued job', async () => {
     const tokenPath = '/app/installations/*/access_tokens';
-    await phase('token-endpoint-down', {
+    const r = await phase('token-endpoint-down', {
       faults: () => {
         const id = s.env.github.control.inject({ method: 'POST', path: tokenPath, always: true, action: { status: 503, shape: 'rest' } }).id;
         // Full form: the cached token dies at GitHub too, so the agc must come back for a new one during the
@@ -167,6 +167,9 @@ describe(`chaos: agc under GitHub faults (${full ? 'full' : 'reduced'})`, () => 
       faultMs: plan.tokenOutageMs,
       boundMs: 180_000,
     });
+    // The token manager's back-off (5 s doubling to 60 s) holds for every caller that meets a 401: a few
+    // dozen fetches over ten minutes, not one per refused call (4,883 before the fix).
+    expect(faultHits(r.faultIds[0]!).length).toBeLessThanOrEqual(plan.tokenOutageMs / 30_000 + 10);
   }, plan.tokenOutageMs + 240_000);
 
   it('rides out 5xx bursts on polls, acquire and JIT config, running each job once', async () => {

@@ -5,7 +5,7 @@
  * rewrite the Secret); agents left consumed by a failed recycle are repaired by the next `ensure`.
  */
 import type { RunnerRegistrar } from '@actions-gateway/broker-client';
-import type { Logger, Secret } from '@actions-gateway/core';
+import { Labels, type Logger, type Secret } from '@actions-gateway/core';
 import type { ControllerMetrics } from '@actions-gateway/metrics';
 import type { AgentSecretStore } from './agent-secret-store.js';
 import { agentIndexOf, agentName, agentRunnerIdOf, agentSecretLabels, agentSecretName, buildAgentSecret, readAgentSecret, type AgentGroupRef, type PoolAgent } from './agent-secret.js';
@@ -74,6 +74,8 @@ export class AgentPool {
     const group = this.#d.group();
     const secrets = new Map<number, Secret>();
     for (const secret of await this.#d.store.list(agentSecretLabels(group.name))) {
+      // A job Secret carries the group's labels too; it is the provisioner's, not a broken agent.
+      if (secret.metadata?.labels?.[Labels.planId] !== undefined) continue;
       const index = agentIndexOf(secret);
       if (index === undefined) {
         this.#d.logger.warn({ ...this.#fields(), secret: secret.metadata?.name }, 'agent Secret without a valid index label; leaving it alone');

@@ -4,7 +4,7 @@
  */
 import type { Secret } from '@actions-gateway/core';
 import { CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
-import { kubeCall, orAbsent } from '../ports/kube-call.js';
+import { kubeRetry, orAbsent } from '../ports/kube-call.js';
 
 /** What the agent pool needs from Kubernetes. Every refusal rejects with a `KubernetesApiError`. */
 export interface AgentSecretStore {
@@ -26,18 +26,18 @@ export function createAgentSecretStore(kubeConfig: KubeConfig, namespace: string
   const api = kubeConfig.makeApiClient(CoreV1Api);
   return {
     async list(labels) {
-      return (await kubeCall(() => api.listNamespacedSecret({ namespace, labelSelector: selector(labels) }))).items;
+      return (await kubeRetry(() => api.listNamespacedSecret({ namespace, labelSelector: selector(labels) }))).items;
     },
     async create(secret) {
-      await kubeCall(() => api.createNamespacedSecret({ namespace, body: secret as V1Secret }));
+      await kubeRetry(() => api.createNamespacedSecret({ namespace, body: secret as V1Secret }));
     },
     async replace(secret) {
       const name = secret.metadata?.name ?? '';
-      const replaced = await orAbsent(() => api.replaceNamespacedSecret({ namespace, name, body: secret as V1Secret }));
-      if (replaced === undefined) await kubeCall(() => api.createNamespacedSecret({ namespace, body: secret as V1Secret }));
+      const replaced = await kubeRetry(() => orAbsent(() => api.replaceNamespacedSecret({ namespace, name, body: secret as V1Secret })));
+      if (replaced === undefined) await kubeRetry(() => api.createNamespacedSecret({ namespace, body: secret as V1Secret }));
     },
     async delete(name) {
-      await orAbsent(() => api.deleteNamespacedSecret({ namespace, name }));
+      await kubeRetry(() => orAbsent(() => api.deleteNamespacedSecret({ namespace, name })));
     },
   };
 }

@@ -9,7 +9,7 @@ import { EventRecorder } from '../../runtime/events.js';
 import { Informer } from '../../runtime/informer.js';
 import type { RuntimeLogger } from '../../runtime/logger.js';
 import type { KubeObject } from '../../runtime/object.js';
-import { kubeCall, orAbsent } from './kube-call.js';
+import { kubeRetry, orAbsent, type KubeRetryOptions } from './kube-call.js';
 import { PodWaiters, type PodSource } from './pod-waiters.js';
 
 /** The label every worker pod carries; the AGC's shared pod informer selects on it. */
@@ -32,6 +32,8 @@ export interface KubernetesPortOptions {
   /** Records Events; one on `kubeConfig` reporting as `actions-gateway-controller` when absent. */
   readonly events?: EventRecorder;
   readonly logger?: RuntimeLogger;
+  /** Retries of transient API failures (429, 5xx, a lost connection); {@link kubeRetry}'s defaults when absent. */
+  readonly retry?: KubeRetryOptions;
 }
 
 /** A {@link KubernetesPort} that may own a watch: `close()` stops it. */
@@ -65,7 +67,9 @@ export function createKubernetesPort(options: KubernetesPortOptions): ClosableKu
       ...(options.logger && { logger: options.logger }),
     });
   let ownInformer: Informer<KubeObject> | undefined;
-  const readPod = (namespace: string, name: string): Promise<Pod | undefined> => orAbsent(() => api.readNamespacedPod({ namespace, name })) as Promise<Pod | undefined>;
+  // Every call retries what an API server fails for a moment: a job must not fail for one 500 or 429.
+  const retrying = <T>(call: () => Promise<T>, onRetryConflict?: () => Promise<T | undefined>): Promise<T> => kubeRetry(call, options.retry, onRetryConflict);
+  const readPod = (namespace: string, name: string): Promise<Pod | undefined> => retrying(() => orAbsent(() => api.readNamespacedPod({ namespace, name }))) as Promise<Pod | undefined>;
   let waiters: PodWaiters | undefined = options.podInformer ? new PodWaiters(options.podInformer, readPod) : undefined;
   const podWaiters = (): PodWaiters => {
     if (waiters) return waiters;
@@ -92,43 +96,48 @@ export function createKubernetesPort(options: KubernetesPortOptions): ClosableKu
 
   return {
     async createSecret(namespace, secret) {
-      await kubeCall(() => api.createNamespacedSecret({ namespace, body: secret as V1Secret }));
+      const name = secret.metadata?.name ?? '';
+      // A 409 on a retry: the attempt that failed may have landed; the Secret it made is this one.
+      await retrying(() => api.createNamespacedSecret({ namespace, body: secret as V1Secret }), () => orAbsent(() => api.readNamespacedSecret({ namespace, name })));
     },
     async deleteSecret(namespace, name) {
-      await orAbsent(() => api.deleteNamespacedSecret({ namespace, name }));
+      await retrying(() => orAbsent(() => api.deleteNamespacedSecret({ namespace, name })));
     },
     async getSecret(namespace, name) {
-      return (await orAbsent(() => api.readNamespacedSecret({ namespace, name })));
+      return await retrying(() => orAbsent(() => api.readNamespacedSecret({ namespace, name })));
     },
     async createPod(namespace, pod) {
-      return (await kubeCall(() => api.createNamespacedPod({ namespace, body: pod as V1Pod }))) as Pod;
+      const name = pod.metadata?.name ?? '';
+      return (await retrying(() => api.createNamespacedPod({ namespace, body: pod as V1Pod }), () => orAbsent(() => api.readNamespacedPod({ namespace, name })))) as Pod;
     },
     async deletePod(namespace, name, opts = {}) {
       const grace = opts.gracePeriodSeconds;
-      await orAbsent(() =>
-        api.deleteNamespacedPod({
-          namespace,
-          name,
-          ...(grace !== undefined && { gracePeriodSeconds: grace }),
-          body: { ...(opts.uid !== undefined && { preconditions: { uid: opts.uid } }), ...(grace !== undefined && { gracePeriodSeconds: grace }) },
-        }),
+      await retrying(() =>
+        orAbsent(() =>
+          api.deleteNamespacedPod({
+            namespace,
+            name,
+            ...(grace !== undefined && { gracePeriodSeconds: grace }),
+            body: { ...(opts.uid !== undefined && { preconditions: { uid: opts.uid } }), ...(grace !== undefined && { gracePeriodSeconds: grace }) },
+          }),
+        ),
       );
     },
     getPod: readPod,
     async listPods(namespace, labels) {
       const cached = fromCache(namespace, labels);
       if (cached) return cached;
-      const list = await kubeCall(() => api.listNamespacedPod({ namespace, labelSelector: labelSelector(labels) }));
+      const list = await retrying(() => api.listNamespacedPod({ namespace, labelSelector: labelSelector(labels) }));
       return list.items as Pod[];
     },
     async annotatePod(namespace, name, annotations) {
-      await kubeCall(() => api.patchNamespacedPod({ namespace, name, body: { metadata: { annotations } } }, mergePatch));
+      await retrying(() => api.patchNamespacedPod({ namespace, name, body: { metadata: { annotations } } }, mergePatch));
     },
     async listResourceQuotas(namespace) {
-      return (await kubeCall(() => api.listNamespacedResourceQuota({ namespace }))).items;
+      return (await retrying(() => api.listNamespacedResourceQuota({ namespace }))).items;
     },
     async listLimitRanges(namespace) {
-      return (await kubeCall(() => api.listNamespacedLimitRange({ namespace }))).items.map(toCoreLimitRange);
+      return (await retrying(() => api.listNamespacedLimitRange({ namespace }))).items.map(toCoreLimitRange);
     },
     waitForPod(namespace, name, until, signal) {
       if (namespace !== options.namespace) {

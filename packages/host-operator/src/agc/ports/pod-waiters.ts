@@ -64,7 +64,23 @@ export class PodWaiters {
       add: (obj) => this.#notify(objectKey(obj), { pod: obj }),
       update: (_old, obj) => this.#notify(objectKey(obj), { pod: obj }),
       delete: (obj) => this.#notify(objectKey(obj), { pod: undefined, goneUid: obj.metadata?.uid }),
+      relisted: () => this.#recheckUncached(),
     });
+  }
+
+  /**
+   * After a re-list, every awaited pod the cache does not hold is read live: one created and deleted while
+   * the watch was silent (hung, cut) is in no event and in no list, and its waiter would wait forever.
+   */
+  #recheckUncached(): void {
+    for (const key of this.#listeners.keys()) {
+      if (this.source.store.get(key)) continue;
+      const slash = key.indexOf('/');
+      this.read(key.slice(0, slash), key.slice(slash + 1)).then(
+        (pod) => this.#notify(key, pod ? { pod } : { pod: undefined, goneUid: undefined }),
+        () => undefined, // the next re-list looks again
+      );
+    }
   }
 
   /** Resolves with the first state (current first) for which `until` holds; rejects with `signal.reason`. */

@@ -114,11 +114,27 @@ export class ScaleSetListener implements GroupListener {
     const session = this.#session;
     this.#session = undefined;
     const deadline = AbortSignal.timeout(10_000);
-    if (session && !this.#deps.killSignal?.aborted) await session.close(deadline).catch((err: unknown) => this.#ctx.logger.warn({ ...this.#log(), err }, 'closing the scale-set session failed'));
+    if (session && !this.#deps.killSignal?.aborted) await this.#closeSession(session, reason, deadline);
     if (reason === 'deleted' && this.#scaleSet) {
       await this.#deps.admin.deleteScaleSet(this.#scaleSet.id, deadline).catch((err: unknown) => this.#ctx.logger.warn({ ...this.#log(), err }, 'deleting the scale set failed'));
     }
     this.#ctx.metrics.activeSessions.remove(this.#labels());
+  }
+
+  /**
+   * Deletes the session at GitHub, then its id from the state (on shutdown; a deleted group's state goes
+   * with it): the successor then finds no session to free, and the state names none that is gone.
+   */
+  async #closeSession(session: ScaleSetSession, reason: ListenerStopReason, deadline: AbortSignal): Promise<void> {
+    try {
+      await session.close(deadline);
+    } catch (err) {
+      this.#ctx.logger.warn({ ...this.#log(), session_id: session.sessionId, err }, 'closing the scale-set session failed');
+      return;
+    }
+    this.#ctx.logger.info({ ...this.#log(), session_id: session.sessionId }, 'scale-set session deleted');
+    if (reason === 'deleted') return;
+    await this.#deps.store.write({ sessionId: null }).catch((err: unknown) => this.#ctx.logger.warn({ ...this.#log(), err }, 'forgetting the deleted scale-set session in the state failed; the successor deletes it again'));
   }
 
   /** The state the tier holds (tests and status). */
@@ -161,6 +177,8 @@ export class ScaleSetListener implements GroupListener {
       this.#ctx.logger.info({ ...this.#log(), session_id: session.sessionId, cursor: this.#cursor }, 'scale-set session open');
       if (!this.#replayed) await this.#replay();
       await this.#pollLoop(session);
+      // Stopped: the session stays for stop() to delete at GitHub (a kill leaves it for the successor).
+      if (this.#signal.aborted) break;
       if (this.#session === session) this.#session = undefined;
       this.#setSessions(0);
     }

@@ -32,7 +32,8 @@ export interface ScaleSetState {
 export interface ScaleSetStateChange {
   readonly scaleSet?: ScaleSetRef | undefined;
   readonly cursor?: number | undefined;
-  readonly sessionId?: string | undefined;
+  /** `null` forgets the session (deleted at GitHub). */
+  readonly sessionId?: string | null | undefined;
   readonly jobs?: ReadonlyMap<string, ScaleSetJobRecord | null> | undefined;
 }
 

@@ -137,3 +137,27 @@ it('re-registers an agent whose Secret is unusable', async () => {
   expect(fresh.logger.text()).toContain('data.encodedJITConfig');
   expect(liveRunners().map((r) => r.id)).toEqual([fresh.pool.agent(0)?.runnerId]);
 });
+
+it('leaves the group\'s job Secrets alone without a warning (they carry the group\'s labels too)', async () => {
+  await env.core.createNamespacedSecret({
+    namespace: NAMESPACE,
+    body: { metadata: { name: 'job-p1', labels: { 'app.kubernetes.io/managed-by': 'actions-gateway-controller', 'actions-gateway/runner-group': 'linux', 'actions-gateway/plan-id': 'p1' } } },
+  });
+  const { pool, logger } = newPool();
+  await pool.ensure(1);
+  await pool.ensure(1);
+  expect(logger.lines.filter((l) => (JSON.parse(l) as { level: string }).level !== 'info' && (JSON.parse(l) as { level: string }).level !== 'debug')).toEqual([]);
+  expect([...(await secretsOf()).keys()].sort()).toEqual(['agentpool-linux-0', 'job-p1']);
+});
+
+it('rides out a moment of API-server trouble (429, 500) on its Secrets instead of failing the recycle', async () => {
+  const faults = [
+    env.kube.faults.inject({ verb: 'list', resource: 'secrets', error: 429, retryAfterSeconds: 0, count: 1 }),
+    env.kube.faults.inject({ verb: ['create', 'update'], resource: 'secrets', error: 500, count: 1 }),
+  ];
+  const { pool } = newPool();
+  await pool.ensure(1);
+  expect(pool.size).toBe(1);
+  expect(faults.map((f) => f.hits)).toEqual([1, 1]);
+  expect([...(await secretsOf()).keys()]).toEqual(['agentpool-linux-0']);
+});

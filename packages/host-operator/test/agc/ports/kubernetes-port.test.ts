@@ -150,10 +150,33 @@ describe('waitForPod', () => {
   });
 });
 
+describe('waitForPod across a silent watch', () => {
+  it('hears of a pod created and deleted while the watch hung, once the informer re-lists', async () => {
+    const informer = new Informer<KubeObject>({ kubeConfig: env.server.kubeConfig, path: `/api/v1/namespaces/${ns}/pods`, labelSelector: WORKER_POD_SELECTOR, idleTimeoutMs: 500 });
+    const shared = createKubernetesPort({ kubeConfig: env.server.kubeConfig, namespace: ns, podInformer: informer });
+    try {
+      informer.start();
+      await informer.waitForSync();
+      // The watch goes silent; the pod is created (read live: the cache has not seen it) and deleted meanwhile.
+      const hang = env.server.faults.inject({ verb: 'watch', resource: 'pods', watch: 'hang', count: 1 });
+      env.server.faults.cutWatches();
+      await vi.waitFor(() => expect(hang.hits).toBe(1));
+      await shared.createPod(ns, pod('w-gap'));
+      const gone = shared.waitForPod(ns, 'w-gap', (p) => p === undefined, new AbortController().signal);
+      await new Promise((r) => setTimeout(r, 50)); // the waiter's live read saw the pod
+      await env.core.deleteNamespacedPod({ namespace: ns, name: 'w-gap', gracePeriodSeconds: 0 });
+      await expect(gone).resolves.toBeUndefined();
+      expect(informer.stats.idleTimeouts).toBeGreaterThanOrEqual(1);
+    } finally {
+      await informer.stop();
+    }
+  });
+});
+
 describe('listPods on the shared informer', () => {
   it('answers worker-pod selectors from the synced cache (no LIST reaches the server) and anything else live', async () => {
     const informer = new Informer<KubeObject>({ kubeConfig: env.server.kubeConfig, path: `/api/v1/namespaces/${ns}/pods`, labelSelector: WORKER_POD_SELECTOR });
-    const shared = createKubernetesPort({ kubeConfig: env.server.kubeConfig, namespace: ns, podInformer: informer });
+    const shared = createKubernetesPort({ kubeConfig: env.server.kubeConfig, namespace: ns, podInformer: informer, retry: { attempts: 2, delayMs: 10 } });
     const worker = (group: string) => ({ 'actions-gateway/runner-group': group, 'actions-gateway/component': 'workload' });
     try {
       // Not synced yet: a live list.
@@ -170,10 +193,47 @@ describe('listPods on the shared informer', () => {
       // A selector that is not a worker-pod selector, or another namespace, is not the cache's to answer.
       await expect(shared.listPods(ns, { 'actions-gateway/runner-group': 'a' })).rejects.toThrow();
       await expect(shared.listPods('elsewhere', worker('a'))).rejects.toThrow();
-      expect(lists.hits).toBe(2);
+      expect(lists.hits).toBe(4); // two calls, each tried twice
     } finally {
       await informer.stop();
     }
+  });
+});
+
+describe('transient API failures', () => {
+  it('retries 500, 429 and 503 on creates, reads, lists, patches and deletes until the call goes through', async () => {
+    const faults = [
+      env.server.faults.inject({ verb: 'create', resource: 'secrets', error: 500, count: 2 }),
+      env.server.faults.inject({ verb: 'create', resource: 'pods', error: 429, retryAfterSeconds: 0, count: 1 }),
+      env.server.faults.inject({ verb: 'list', resource: 'pods', error: 503, retryAfterSeconds: 0, count: 1 }),
+      env.server.faults.inject({ verb: 'patch', resource: 'pods', error: 500, count: 1 }),
+      env.server.faults.inject({ verb: 'delete', resource: 'secrets', error: 504, count: 1 }),
+      env.server.faults.inject({ verb: 'get', resource: 'secrets', error: 500, count: 1 }),
+    ];
+    await port.createSecret(ns, { metadata: { name: 'job-t' } });
+    expect((await port.createPod(ns, pod('w-t'))).metadata?.name).toBe('w-t');
+    expect((await port.listPods(ns, {})).map((p) => p.metadata?.name)).toContain('w-t');
+    await port.annotatePod(ns, 'w-t', { a: 'b' });
+    expect((await port.getSecret(ns, 'job-t'))?.metadata?.name).toBe('job-t');
+    await port.deleteSecret(ns, 'job-t');
+    expect(faults.map((f) => f.hits)).toEqual([2, 1, 1, 1, 1, 1]);
+    expect((await env.core.readNamespacedPod({ namespace: ns, name: 'w-t' })).metadata?.annotations?.['a']).toBe('b');
+    expect(await env.core.readNamespacedSecret({ namespace: ns, name: 'job-t' }).catch(() => 'gone')).toBe('gone');
+  });
+
+  it('fails at once on an answer about the request, and after its attempts on a failure that lasts', async () => {
+    const short = createKubernetesPort({ kubeConfig: env.server.kubeConfig, namespace: ns, retry: { attempts: 3, delayMs: 10 } });
+    const forbidden = env.server.faults.inject({ verb: 'create', resource: 'secrets', error: 403, count: 1 });
+    await expect(short.createSecret(ns, { metadata: { name: 'job-f' } })).rejects.toMatchObject({ statusCode: 403 });
+    expect(forbidden.hits).toBe(1);
+    const down = env.server.faults.inject({ verb: 'create', resource: 'secrets', error: 500 });
+    await expect(short.createSecret(ns, { metadata: { name: 'job-f' } })).rejects.toMatchObject({ statusCode: 500 });
+    expect(down.hits).toBe(3);
+    down.remove();
+    // A first-attempt conflict is still a conflict: the plan is provisioned elsewhere.
+    await short.createSecret(ns, { metadata: { name: 'job-f' } });
+    expect(isConflict(await short.createSecret(ns, { metadata: { name: 'job-f' } }).catch((e: unknown) => e))).toBe(true);
+    await short.close();
   });
 });
 

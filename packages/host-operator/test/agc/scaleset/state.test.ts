@@ -85,6 +85,8 @@ describe('the state ConfigMap data', () => {
     const record: ScaleSetJobRecord = { jobId: A, runnerRequestId: 7, phase: 'assigned', assignedAt: now.toISOString(), runId: 42, repository: 'acme/app', attempt: 1 };
     const data = encodeChange({ scaleSet: { id: 3, name: 'linux', runnerGroupId: 1 }, cursor: 17, sessionId: B, jobs: new Map([[A, record], [B, null]]) });
     expect(data[jobKey(B)]).toBeNull();
+    // A session deleted at GitHub is forgotten: a null removes the key in the merge patch.
+    expect(encodeChange({ sessionId: null })).toEqual({ session: null });
     const stored = Object.fromEntries(Object.entries(data).filter((e): e is [string, string] => e[1] !== null));
     expect(decodeState(stored)).toEqual({ state: { scaleSet: { id: 3, name: 'linux', runnerGroupId: 1 }, cursor: 17, sessionId: B, jobs: new Map([[A, { ...record, runnerName: undefined, result: undefined, podDone: undefined, ran: undefined }]]) }, problems: [] });
   });

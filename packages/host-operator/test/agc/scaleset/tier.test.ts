@@ -54,3 +54,25 @@ describe.each(['auto', 'acquire'] as const)('the scale-set tier in %s mode', (mo
     expect(listener.conditions()).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'Degraded', status: 'False' })]));
   }, 90_000);
 });
+
+it('on shutdown deletes its session at GitHub and forgets it in the state, so its successor opens one at once', async () => {
+  env = await startScaleSetEnv();
+  const factory = createScaleSetListenerTier({ kubeConfig: env.server.kubeConfig, conflictRetryMs: 200, errorBackoffMs: 50 });
+  const state = async (): Promise<Record<string, string>> => (await env!.core.readNamespacedConfigMap({ namespace: NAMESPACE, name: scaleSetStateName('linux') })).data ?? {};
+  const first = env.start(factory);
+  await waitFor('a session recorded in the state', async () => {
+    const open = env!.fake.control.scaleSets()[0]?.sessionId;
+    return typeof open === 'string' && (await state())['session'] === open;
+  });
+  const sessionId = env.fake.control.scaleSets()[0]!.sessionId!;
+  await first.stop('shutdown');
+  expect(env.fake.control.scaleSets().map((s) => s.sessionId)).toEqual([null]);
+  expect(env.fake.control.requests().filter((r) => r.method === 'DELETE' && r.path.endsWith(`/sessions/${sessionId}`)).map((r) => r.status)).toEqual([204]);
+  expect((await state())['session']).toBeUndefined();
+  // The successor has nothing left to free: it opens its session without a DELETE or a 409.
+  const before = env.fake.control.requests().length;
+  env.start(factory);
+  await waitFor('the successor\'s session', () => typeof env!.fake.control.scaleSets()[0]?.sessionId === 'string');
+  const since = env.fake.control.requests().slice(before);
+  expect(since.filter((r) => r.method === 'DELETE' || r.status === 409)).toEqual([]);
+}, 60_000);

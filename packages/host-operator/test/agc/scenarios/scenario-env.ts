@@ -35,12 +35,12 @@ export interface Scenario {
   close(): Promise<void>;
 }
 
-export async function startScenario(options: { kubelet?: KubeletOptions; timings?: Partial<ClassicTierTimings>; host?: AgcHostOptions; fakeTimings?: Partial<FakeTimings> } = {}): Promise<Scenario> {
+export async function startScenario(options: { kubelet?: KubeletOptions; timings?: Partial<ClassicTierTimings>; host?: AgcHostOptions; fakeTimings?: Partial<FakeTimings>; args?: string[] } = {}): Promise<Scenario> {
   const env = await startAgcEnv({
     kubelet: options.kubelet ?? { startDelayMs: 0, inProcess: standInContainers({ run: { completeRetryDelayMs: 50 } }) },
     ...(options.fakeTimings && { fakeTimings: options.fakeTimings }),
   });
-  const started = await startAgc(env.args(), env.env(), {
+  const started = await startAgc(env.args(options.args), env.env(), {
     tiers: { Classic: createClassicListenerTier({ kubeConfig: env.server.kubeConfig, timings: { ...FAST_TIMINGS, ...options.timings } }) },
     logDestination: env.logStream,
     rerunRetryIntervalMs: 500,
