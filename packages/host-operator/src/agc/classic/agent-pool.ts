@@ -8,7 +8,7 @@ import type { RunnerRegistrar } from '@actions-gateway/broker-client';
 import type { Logger, Secret } from '@actions-gateway/core';
 import type { ControllerMetrics } from '@actions-gateway/metrics';
 import type { AgentSecretStore } from './agent-secret-store.js';
-import { agentIndexOf, agentName, agentRunnerIdOf, agentSecretLabels, agentSecretName, buildAgentSecret, readAgentSecret, type AgentGroupRef, type PoolAgent } from './agent-secret.js';
+import { agentIndexOf, agentName, agentRunnerIdOf, agentSecretLabels, agentSecretName, buildAgentSecret, jitBlobOf, readAgentSecret, type AgentGroupRef, type PoolAgent } from './agent-secret.js';
 
 /** Why an agent was re-registered (the `trigger` label of `agent_recycles_total`). */
 export type RecycleTrigger = 'post_job' | 'stale_session' | 'startup' | 'reconcile_repair';
@@ -124,8 +124,8 @@ export class AgentPool {
     if (previousRunnerId !== undefined) await this.#deregister(index, previousRunnerId, signal);
     const name = agentName(group.name, index);
     const runner = await this.#d.registrar.generateJitConfig({ name, runnerGroupId: this.#d.runnerGroupId, labels: [...group.runnerLabels] }, signal);
-    const agent: PoolAgent = { index, runnerId: runner.runnerId, name, encodedJitConfig: runner.encodedJitConfig, jit: runner.jit };
-    await this.#d.store.replace(buildAgentSecret(group, agent, this.#d.runnerVersion));
+    const agent: PoolAgent = { index, runnerId: runner.runnerId, name, jit: runner.jit };
+    await this.#d.store.replace(buildAgentSecret(group, agent, this.#d.runnerVersion, runner.encodedJitConfig));
     this.#agents.set(index, agent);
     this.#consumed.delete(index);
     this.#d.logger.info({ ...this.#fields(index), runner_id: agent.runnerId, runner_name: name }, 'agent registered');
@@ -144,6 +144,12 @@ export class AgentPool {
     await this.#d.store.delete(agentSecretName(this.#d.group().name, index));
     this.#agents.delete(index);
     this.#consumed.delete(index);
+  }
+
+  /** GitHub's JIT blob of `agent`, read from its Secret (the pool does not keep it in memory). */
+  async jitBlob(agent: PoolAgent): Promise<string> {
+    const name = agentSecretName(this.#d.group().name, agent.index);
+    return jitBlobOf(await this.#d.store.get(name), agent, name);
   }
 
   /** Claims the first available agent (registered, neither claimed nor consumed), or undefined. */

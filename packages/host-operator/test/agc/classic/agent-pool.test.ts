@@ -137,3 +137,21 @@ it('re-registers an agent whose Secret is unusable', async () => {
   expect(fresh.logger.text()).toContain('data.encodedJITConfig');
   expect(liveRunners().map((r) => r.id)).toEqual([fresh.pool.agent(0)?.runnerId]);
 });
+
+it('keeps the JIT blob in the agent Secret only, reads it back for a job, and refuses a blob of another registration', async () => {
+  const { pool } = newPool();
+  await pool.ensure(1);
+  const agent = pool.claim()!;
+  expect(Object.keys(agent).sort()).toEqual(['index', 'jit', 'name', 'runnerId']);
+  const stored = decode((await secretsOf()).get('agentpool-linux-0')!.data.encodedJITConfig);
+  expect(stored).toMatch(/^[A-Za-z0-9+/=]{100,}$/);
+  expect(await pool.jitBlob(agent)).toBe(stored);
+
+  // Recycled since: the Secret now holds the new runner's blob, which is not the old agent's.
+  const recycled = await pool.recycle(0, 'post_job');
+  await expect(pool.jitBlob(agent)).rejects.toThrow(`agent Secret agentpool-linux-0: data.agentId is ${recycled.runnerId}, not the agent's runner ${agent.runnerId}`);
+  expect(await pool.jitBlob(recycled)).toBe(decode((await secretsOf()).get('agentpool-linux-0')!.data.encodedJITConfig));
+
+  await env.core.deleteNamespacedSecret({ namespace: NAMESPACE, name: 'agentpool-linux-0' });
+  await expect(pool.jitBlob(recycled)).rejects.toThrow('agent Secret agentpool-linux-0 is missing');
+});
