@@ -161,7 +161,11 @@ function heapUsed(): number {
 async function childFakes(): Promise<{ target: Target; stop(): Promise<void> }> {
   const here = fileURLToPath(new URL('.', import.meta.url));
   const tsx = join(here, '..', '..', '..', 'node_modules', '.bin', 'tsx');
-  const child: ChildProcess = spawn(tsx, ['--conditions=source', join(here, 'agc-fakes.ts'), '--serve', '50000'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child: ChildProcess = spawn(tsx, [...(process.env['AGC_BENCH_FAKES_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['AGC_BENCH_FAKES_PROF']}`] : []), '--conditions=source', join(here, 'agc-fakes.ts'), '--serve', '50000'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    // Its own process group: `tsx` runs the fakes in a grandchild, which a signal to `tsx` alone would orphan.
+    detached: true,
+  });
   const lines = createInterface({ input: child.stdout! });
   const ready = await new Promise<BenchFakesReady>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`bench fakes exited with ${code}`)));
@@ -175,9 +179,10 @@ async function childFakes(): Promise<{ target: Target; stop(): Promise<void> }> 
     target: { kubeConfig, kubeconfig: ready.kubeconfig, appDir: ready.appDir, githubUrl: ready.githubUrl },
     stop: () =>
       new Promise<void>((resolve) => {
-        // A throwaway process: a graceful close would wait out every held long-poll.
+        // A throwaway process: a graceful close would wait out every held long-poll. When profiled, SIGUSR2
+        // makes it exit at once but normally, so Node writes the profile.
         child.once('exit', () => resolve());
-        child.kill('SIGKILL');
+        process.kill(-child.pid!, process.env['AGC_BENCH_FAKES_PROF'] ? 'SIGUSR2' : 'SIGKILL');
       }),
   };
 }

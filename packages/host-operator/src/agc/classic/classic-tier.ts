@@ -3,10 +3,10 @@
  * single-use JIT runners, a multiplexer of broker sessions, and the listener loops that claim only the jobs
  * that fit and run each in a worker pod.
  */
-import { GitHubRestClient, RunnerRegistrar, type Random } from '@actions-gateway/broker-client';
-import type { WorkerPodJobRef } from '@actions-gateway/core';
+import { GitHubRestClient, RunnerRegistrar, type Clock as BrokerClock, type Random } from '@actions-gateway/broker-client';
+import type { Clock, WorkerPodJobRef } from '@actions-gateway/core';
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { GroupListener, ListenerContext, ListenerGroup, ListenerStopReason, ListenerTierFactory } from '../listener/group-listener.js';
+import type { GitHubAccess, GroupListener, ListenerContext, ListenerGroup, ListenerStopReason, ListenerTierFactory } from '../listener/group-listener.js';
 import { AgentPool } from './agent-pool.js';
 import { createAgentSecretStore, type AgentSecretStore } from './agent-secret-store.js';
 import { toBrokerClock, withDeadline } from './clock.js';
@@ -14,6 +14,7 @@ import { GroupAdmission } from './group-admission.js';
 import { HeldJobs } from './held-jobs.js';
 import { ListenerConditions } from './listener-conditions.js';
 import { Multiplexer } from './multiplexer.js';
+import type { SessionLoopDeps } from './session-loop.js';
 import { DEFAULT_CLASSIC_TIMINGS, type ClassicTierTimings } from './timings.js';
 
 /** How {@link createClassicListenerTier} is wired. */
@@ -47,20 +48,73 @@ export interface ClassicGroupListener extends GroupListener {
  */
 export function createClassicListenerTier(options: ClassicTierOptions): ListenerTierFactory {
   const timings: ClassicTierTimings = { ...DEFAULT_CLASSIC_TIMINGS, ...options.timings };
-  return (context: ListenerContext): ClassicGroupListener => startClassicListener(context, options, timings);
+  const shared = new TierShared(options, timings);
+  return (context: ListenerContext): ClassicGroupListener => startClassicListener(context, options, timings, shared);
 }
 
-function startClassicListener(context: ListenerContext, options: ClassicTierOptions, timings: ClassicTierTimings): ClassicGroupListener {
+/** Session settings every group of the tier polls with (no agent in them). */
+type SessionSettings = SessionLoopDeps['session'];
+
+/**
+ * What every group of one tier can share instead of holding its own copy: the agent Secret store of a
+ * namespace (one client-node API object), the registrar on one GitHub access (one REST client, so a
+ * `Retry-After` GitHub sends holds every group's registrations, as it is meant to), the broker clock and
+ * the session settings. An idle group then holds little more than its session.
+ */
+class TierShared {
+  readonly #stores = new Map<string, AgentSecretStore>();
+  readonly #byAccess = new WeakMap<GitHubAccess, { readonly clock: Clock; readonly brokerClock: BrokerClock; readonly registrar: RunnerRegistrar; readonly session: SessionSettings }>();
+
+  constructor(
+    private readonly options: ClassicTierOptions,
+    private readonly timings: ClassicTierTimings,
+  ) {}
+
+  store(namespace: string): AgentSecretStore {
+    let store = this.#stores.get(namespace);
+    if (!store) {
+      store = this.options.secretStore ? this.options.secretStore(namespace) : createAgentSecretStore(this.options.kubeConfig, namespace);
+      this.#stores.set(namespace, store);
+    }
+    return store;
+  }
+
+  /** The registrar, broker clock and session settings of `context` (built once per GitHub access and clock). */
+  github(context: ListenerContext): { readonly brokerClock: BrokerClock; readonly registrar: RunnerRegistrar; readonly session: SessionSettings } {
+    const cached = this.#byAccess.get(context.github);
+    if (cached && cached.clock === context.clock) return cached;
+    const { options, timings } = this;
+    const brokerClock = toBrokerClock(context.clock);
+    const rest = new GitHubRestClient(context.github.target.apiBaseUrl, context.github.tokens, { clock: brokerClock, http: context.github.http });
+    const session: SessionSettings = {
+      runnerVersion: context.github.runnerVersion,
+      clock: brokerClock,
+      http: context.github.http,
+      os: options.os ?? 'Linux',
+      architecture: options.architecture ?? 'X64',
+      minPollIntervalMs: timings.minPollIntervalMs,
+      // A predecessor's session still holds the agent: a fresh agent beats waiting minutes for it to lapse.
+      conflictRetryMaxMs: 0,
+      ...(options.random && { random: options.random }),
+      ...(timings.pollHeadersTimeoutMs !== undefined && { pollHeadersTimeoutMs: timings.pollHeadersTimeoutMs }),
+      ...(timings.pollDeadlineMs !== undefined && { pollDeadlineMs: timings.pollDeadlineMs }),
+    };
+    const built = { clock: context.clock, brokerClock, registrar: new RunnerRegistrar(rest, context.github.target), session };
+    this.#byAccess.set(context.github, built);
+    return built;
+  }
+}
+
+function startClassicListener(context: ListenerContext, options: ClassicTierOptions, timings: ClassicTierTimings, shared: TierShared): ClassicGroupListener {
   let group: ListenerGroup = context.group;
   const { namespace, name } = group.provisioner;
   const labels = { namespace, runner_group: name };
   const fields = (): Record<string, unknown> => ({ ...labels });
   const maxListeners = (): number => Math.max(1, group.runnerGroup.spec.maxListeners ?? 1);
-  const clock = toBrokerClock(context.clock);
-  const rest = new GitHubRestClient(context.github.target.apiBaseUrl, context.github.tokens, { clock, http: context.github.http });
+  const github = shared.github(context);
   const pool = new AgentPool({
-    store: options.secretStore ? options.secretStore(namespace) : createAgentSecretStore(options.kubeConfig, namespace),
-    registrar: new RunnerRegistrar(rest, context.github.target),
+    store: shared.store(namespace),
+    registrar: github.registrar,
     group: () => ({ namespace, name, uid: group.provisioner.uid, runnerLabels: group.runnerGroup.spec.runnerLabels }),
     runnerGroupId: options.runnerGroupId ?? 1,
     runnerVersion: context.github.runnerVersion,
@@ -80,19 +134,7 @@ function startClassicListener(context: ListenerContext, options: ClassicTierOpti
       conditions,
       timings,
       held,
-      session: {
-        runnerVersion: context.github.runnerVersion,
-        clock,
-        http: context.github.http,
-        os: options.os ?? 'Linux',
-        architecture: options.architecture ?? 'X64',
-        minPollIntervalMs: timings.minPollIntervalMs,
-        // A predecessor's session still holds the agent: a fresh agent beats waiting minutes for it to lapse.
-        conflictRetryMaxMs: 0,
-        ...(options.random && { random: options.random }),
-        ...(timings.pollHeadersTimeoutMs !== undefined && { pollHeadersTimeoutMs: timings.pollHeadersTimeoutMs }),
-        ...(timings.pollDeadlineMs !== undefined && { pollDeadlineMs: timings.pollDeadlineMs }),
-      },
+      session: github.session,
       sessionOpened: () => {
         sessions += 1;
         context.metrics.activeSessions.inc(labels);
