@@ -7,9 +7,10 @@ import { GitHubRestClient, RunnerRegistrar, type Random } from '@actions-gateway
 import type { WorkerPodJobRef } from '@actions-gateway/core';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { GroupListener, ListenerContext, ListenerGroup, ListenerStopReason, ListenerTierFactory } from '../listener/group-listener.js';
-import { AgentPool } from './agent-pool.js';
+import { AgentPool, DEFAULT_REGISTRATION_CONCURRENCY } from './agent-pool.js';
 import { createAgentSecretStore, type AgentSecretStore } from './agent-secret-store.js';
 import { toBrokerClock, withDeadline } from './clock.js';
+import { ConcurrencyLimit } from './concurrency-limit.js';
 import { GroupAdmission } from './group-admission.js';
 import { HeldJobs } from './held-jobs.js';
 import { ListenerConditions } from './listener-conditions.js';
@@ -30,6 +31,11 @@ export interface ClassicTierOptions {
   readonly random?: Random;
   /** Replaces the client-node agent Secret store (an embedder with its own Kubernetes client). */
   readonly secretStore?: (namespace: string) => AgentSecretStore;
+  /**
+   * Agent registrations (and removals) at GitHub in flight at once, across every RunnerGroup of this tier.
+   * Default {@link DEFAULT_REGISTRATION_CONCURRENCY}.
+   */
+  readonly registrationConcurrency?: number;
 }
 
 /** The classic tier's {@link GroupListener}: also exposes its agent pool size and session loops for status and tests. */
@@ -47,10 +53,11 @@ export interface ClassicGroupListener extends GroupListener {
  */
 export function createClassicListenerTier(options: ClassicTierOptions): ListenerTierFactory {
   const timings: ClassicTierTimings = { ...DEFAULT_CLASSIC_TIMINGS, ...options.timings };
-  return (context: ListenerContext): ClassicGroupListener => startClassicListener(context, options, timings);
+  const registrations = new ConcurrencyLimit(options.registrationConcurrency ?? DEFAULT_REGISTRATION_CONCURRENCY);
+  return (context: ListenerContext): ClassicGroupListener => startClassicListener(context, options, timings, registrations);
 }
 
-function startClassicListener(context: ListenerContext, options: ClassicTierOptions, timings: ClassicTierTimings): ClassicGroupListener {
+function startClassicListener(context: ListenerContext, options: ClassicTierOptions, timings: ClassicTierTimings, registrations: ConcurrencyLimit): ClassicGroupListener {
   let group: ListenerGroup = context.group;
   const { namespace, name } = group.provisioner;
   const labels = { namespace, runner_group: name };
@@ -66,6 +73,7 @@ function startClassicListener(context: ListenerContext, options: ClassicTierOpti
     runnerVersion: context.github.runnerVersion,
     metrics: context.metrics,
     logger: context.logger,
+    registrations,
   });
   const conditions = new ListenerConditions(context.onChange);
   const admission = new GroupAdmission(context.kubernetes, () => group.provisioner, context.clock);
