@@ -54,14 +54,26 @@ interface Target {
   githubUrl: string;
 }
 
+/**
+ * The idle part sets thousands of groups up: more parallel reconciles and registrations than the defaults
+ * (which suit a running AGC) only make that setup faster; once the sessions idle, neither holds anything.
+ */
+const SETUP = PART === 'idle' ? { concurrency: 32, registrationConcurrency: 32 } : { concurrency: 8, registrationConcurrency: undefined };
+
 async function agcOn(w: Target): Promise<AgcProcess> {
   const started = await startAgc(
     ['--kubeconfig', w.kubeconfig, '--metrics-bind-address', '0', '--health-probe-bind-address', '0', '--github-app-dir', w.appDir, '--proxy-ca-file', join(w.appDir, 'none')],
     { POD_NAMESPACE: NS, GITHUB_ORG_URL: `${w.githubUrl}/acme`, GITHUB_API_BASE_URL: w.githubUrl },
     {
-      tiers: { Classic: createClassicListenerTier({ kubeConfig: w.kubeConfig, timings: { restartDelayMs: 50, maxRestartDelayMs: 200, admissionRecheckMs: 100, minPollIntervalMs: 0 } }) },
+      tiers: {
+        Classic: createClassicListenerTier({
+          kubeConfig: w.kubeConfig,
+          timings: { restartDelayMs: 50, maxRestartDelayMs: 200, admissionRecheckMs: 100, minPollIntervalMs: 0 },
+          ...(SETUP.registrationConcurrency !== undefined && { registrationConcurrency: SETUP.registrationConcurrency }),
+        }),
+      },
       logDestination: nullLog,
-      concurrency: 8,
+      concurrency: SETUP.concurrency,
     },
   );
   if ('help' in started) throw new Error('help');
@@ -187,6 +199,25 @@ async function childFakes(): Promise<{ target: Target; stop(): Promise<void> }> 
   };
 }
 
+/**
+ * Waits until the AGC's controller has caught up (an empty work queue and no reconcile finished for 2 s):
+ * "idle" means the reconciles the sessions' changes caused are done, not queued or in flight.
+ */
+async function quiescent(agc: AgcProcess): Promise<void> {
+  const read = async (): Promise<string> => {
+    const depth = (await agc.registry.getSingleMetric('workqueue_depth')?.get())?.values.find((v) => v.labels['name'] === 'runnergroup')?.value ?? 0;
+    const done = (await agc.registry.getSingleMetric('controller_runtime_reconcile_total')?.get())?.values.reduce((n, v) => n + v.value, 0) ?? 0;
+    return `${depth}/${done}`;
+  };
+  let last = '';
+  await until(async () => {
+    const now = await read();
+    const settled = now === last && now.startsWith('0/');
+    last = now;
+    return settled;
+  }, 'the controller to settle', 30 * 60_000, 2_000);
+}
+
 /** Long-polls held open at the fake right now (its control API). */
 async function heldPolls(w: Target): Promise<number> {
   const res = await fetch(`${w.githubUrl}/_control/held-polls`);
@@ -220,6 +251,7 @@ async function idle(count: number): Promise<Record<string, number>> {
   const agcRamp = async (from: number, to: number): Promise<number> => {
     await inBatches(to - from, 16, async (i) => void (await objects.create(group(`idle-${from + i}`, 1))));
     await until(async () => (await heldPolls(w)) >= to, `${to} held polls`, 30 * 60_000, 1_000);
+    await quiescent(agc);
     await sleep(2_000);
     return heapUsed();
   };

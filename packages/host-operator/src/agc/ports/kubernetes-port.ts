@@ -31,37 +31,12 @@ export interface KubernetesPortOptions {
   readonly podInformer?: PodSource;
   /** Records Events; one on `kubeConfig` reporting as `actions-gateway-controller` when absent. */
   readonly events?: EventRecorder;
-  /**
-   * How long a ResourceQuota or LimitRange list of the namespace answers again (one call in flight serves
-   * every caller meanwhile). Admission reads both before every poll of every session: at thousands of idle
-   * sessions that would be hundreds of LISTs a second for data the quota controller itself updates late.
-   * Default {@link ADMISSION_LIST_REUSE_MS}; 0 lists every time.
-   */
-  readonly admissionListReuseMs?: number;
   readonly logger?: RuntimeLogger;
 }
 
 /** A {@link KubernetesPort} that may own a watch: `close()` stops it. */
 export interface ClosableKubernetesPort extends KubernetesPort {
   close(): Promise<void>;
-}
-
-/** Default reuse of a namespace's ResourceQuota / LimitRange list (see `admissionListReuseMs`). */
-export const ADMISSION_LIST_REUSE_MS = 1_000;
-
-/** One call in flight at a time, its answer reused for `reuseMs` after it settled (errors are not kept). */
-function reusedFor<T>(reuseMs: number, now: () => number, call: () => Promise<T>): () => Promise<T> {
-  let last: { readonly at: number; readonly value: Promise<T> } | undefined;
-  return () => {
-    if (last && (last.at === Infinity || now() - last.at < reuseMs)) return last.value;
-    const entry = { at: Infinity, value: call() };
-    last = entry;
-    entry.value.then(
-      () => void (last === entry && (last = { at: now(), value: entry.value })),
-      () => void (last === entry && (last = undefined)),
-    );
-    return entry.value;
-  };
 }
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
@@ -90,14 +65,6 @@ export function createKubernetesPort(options: KubernetesPortOptions): ClosableKu
       ...(options.logger && { logger: options.logger }),
     });
   let ownInformer: Informer<KubeObject> | undefined;
-  const reuseMs = options.admissionListReuseMs ?? ADMISSION_LIST_REUSE_MS;
-  const reused = new Map<string, () => Promise<unknown>>();
-  const once = <T>(key: string, call: () => Promise<T>): Promise<T> => {
-    if (reuseMs <= 0) return call();
-    let get = reused.get(key);
-    if (!get) reused.set(key, (get = reusedFor(reuseMs, Date.now, call)));
-    return get() as Promise<T>;
-  };
   const readPod = (namespace: string, name: string): Promise<Pod | undefined> => orAbsent(() => api.readNamespacedPod({ namespace, name })) as Promise<Pod | undefined>;
   let waiters: PodWaiters | undefined = options.podInformer ? new PodWaiters(options.podInformer, readPod) : undefined;
   const podWaiters = (): PodWaiters => {
@@ -157,11 +124,11 @@ export function createKubernetesPort(options: KubernetesPortOptions): ClosableKu
     async annotatePod(namespace, name, annotations) {
       await kubeCall(() => api.patchNamespacedPod({ namespace, name, body: { metadata: { annotations } } }, mergePatch));
     },
-    listResourceQuotas(namespace) {
-      return once(`quotas/${namespace}`, async () => (await kubeCall(() => api.listNamespacedResourceQuota({ namespace }))).items);
+    async listResourceQuotas(namespace) {
+      return (await kubeCall(() => api.listNamespacedResourceQuota({ namespace }))).items;
     },
-    listLimitRanges(namespace) {
-      return once(`limitranges/${namespace}`, async () => (await kubeCall(() => api.listNamespacedLimitRange({ namespace }))).items.map(toCoreLimitRange));
+    async listLimitRanges(namespace) {
+      return (await kubeCall(() => api.listNamespacedLimitRange({ namespace }))).items.map(toCoreLimitRange);
     },
     waitForPod(namespace, name, until, signal) {
       if (namespace !== options.namespace) {

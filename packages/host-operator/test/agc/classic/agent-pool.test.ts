@@ -1,8 +1,9 @@
 // The agent pool against the testkit API server (Secrets through client-node) and the fake GitHub (JIT registration).
 import { createMetrics } from '@actions-gateway/metrics';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { AgentPool, type PoolGroup } from '../../../src/agc/classic/agent-pool.js';
+import { AgentPool, type AgentPoolDeps, type PoolGroup } from '../../../src/agc/classic/agent-pool.js';
 import { createAgentSecretStore } from '../../../src/agc/classic/agent-secret-store.js';
+import { ConcurrencyLimit } from '../../../src/agc/classic/concurrency-limit.js';
 import { LABELS, NAMESPACE, RecordingLogger, metricValue, startClassicEnv, type ClassicEnv } from './support/classic-env.js';
 
 let env: ClassicEnv;
@@ -13,11 +14,12 @@ afterEach(async () => env.close());
 
 const group: PoolGroup = { namespace: NAMESPACE, name: 'linux', uid: '', runnerLabels: LABELS };
 
-function newPool(logger = new RecordingLogger(), metrics = createMetrics('controller')) {
+function newPool(logger = new RecordingLogger(), metrics = createMetrics('controller'), options: { group?: PoolGroup; registrations?: ConcurrencyLimit; registrar?: AgentPoolDeps['registrar'] } = {}) {
   const pool = new AgentPool({
     store: createAgentSecretStore(env.kube.kubeConfig, NAMESPACE),
-    registrar: env.app.registrar,
-    group: () => group,
+    registrar: options.registrar ?? env.app.registrar,
+    group: () => options.group ?? group,
+    ...(options.registrations && { registrations: options.registrations }),
     runnerGroupId: 1,
     runnerVersion: '2.330.0',
     metrics,
@@ -154,4 +156,29 @@ it('keeps the JIT blob in the agent Secret only, reads it back for a job, and re
 
   await env.core.deleteNamespacedSecret({ namespace: NAMESPACE, name: 'agentpool-linux-0' });
   await expect(pool.jitBlob(recycled)).rejects.toThrow('agent Secret agentpool-linux-0 is missing');
+});
+
+it('registers the agents of several groups in parallel, never more at once than the shared limit', async () => {
+  // The real registrar, counting the registrations in flight; GitHub answers each after 300 ms.
+  let inFlight = 0;
+  let most = 0;
+  const registrar: AgentPoolDeps['registrar'] = {
+    generateJitConfig: async (...args) => {
+      most = Math.max(most, ++inFlight);
+      try {
+        return await env.app.registrar.generateJitConfig(...args);
+      } finally {
+        inFlight -= 1;
+      }
+    },
+    deleteRunner: (...args) => env.app.registrar.deleteRunner(...args),
+  };
+  env.fake.control.inject({ method: 'POST', path: '/orgs/acme/actions/runners/generate-jitconfig', action: { latencyMs: 300 }, always: true });
+  const shared = new ConcurrencyLimit(3);
+  const linux = newPool(undefined, undefined, { registrar, registrations: shared });
+  const arm = newPool(undefined, undefined, { registrar, registrations: shared, group: { ...group, name: 'arm' } });
+  await Promise.all([linux.pool.ensure(4), arm.pool.ensure(4)]);
+  expect(liveRunners().map((r) => r.name).sort()).toEqual(['arm-0', 'arm-1', 'arm-2', 'arm-3', 'linux-0', 'linux-1', 'linux-2', 'linux-3']);
+  expect(most).toBe(3);
+  expect(shared.running).toBe(0);
 });
