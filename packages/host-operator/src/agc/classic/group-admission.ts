@@ -4,18 +4,7 @@
  * yet. Reserving is serialised, so two sessions never both take the last slot; a job of the group ending
  * wakes the sessions waiting for room.
  */
-import {
-  assessAdmission,
-  isActiveWorkerPod,
-  workerPodName,
-  workerPodSelector,
-  type AdmissionDecision,
-  type Clock,
-  type KubernetesPort,
-  type LimitRange,
-  type ProvisionerGroup,
-  type ResourceQuota,
-} from '@actions-gateway/core';
+import { assessAdmission, isActiveWorkerPod, workerPodName, workerPodSelector, type AdmissionDecision, type Clock, type KubernetesPort, type ProvisionerGroup } from '@actions-gateway/core';
 
 /** How much room there is now. */
 export interface Room {
@@ -31,34 +20,6 @@ export interface Reservation {
   bind(planId: string): void;
   release(): void;
 }
-
-/** How old the quota and LimitRange lists a session judges a poll on may be. */
-export const POLL_ADMISSION_REUSE_MS = 1_000;
-
-/** Lists read once and reused for {@link POLL_ADMISSION_REUSE_MS} (one read in flight serves every caller; failures are not kept). */
-class ReusedLists {
-  readonly #entries = new Map<string, { at: number; value: Promise<unknown> }>();
-
-  constructor(private readonly clock: Clock) {}
-
-  read<T>(key: string, list: () => Promise<T>): Promise<T> {
-    const now = this.clock.now().getTime();
-    const entry = this.#entries.get(key);
-    if (entry && now - entry.at < POLL_ADMISSION_REUSE_MS) return entry.value as Promise<T>;
-    const value = list();
-    const fresh = { at: now, value };
-    this.#entries.set(key, fresh);
-    value.catch(() => this.#entries.get(key) === fresh && this.#entries.delete(key));
-    return value;
-  }
-}
-
-const reusedLists = new WeakMap<KubernetesPort, ReusedLists>();
-const sharedLists = (kube: KubernetesPort, clock: Clock): ReusedLists => {
-  let lists = reusedLists.get(kube);
-  if (!lists) reusedLists.set(kube, (lists = new ReusedLists(clock)));
-  return lists;
-};
 
 interface Pending {
   podName?: string;
@@ -77,27 +38,14 @@ export class GroupAdmission {
     private readonly clock: Clock,
   ) {}
 
-  /** Reads the live snapshot and returns the room left for new jobs (what a claim is decided on). */
-  room(): Promise<Room> {
-    const { namespace } = this.group();
-    return this.#room(this.kube.listResourceQuotas(namespace), this.kube.listLimitRanges(namespace));
-  }
-
-  /**
-   * The room as a session judges it before each poll: like {@link room}, but the namespace's ResourceQuota
-   * and LimitRange lists may be up to {@link POLL_ADMISSION_REUSE_MS} old, one read shared by every group of
-   * the namespace. Thousands of idle sessions each re-polling would otherwise cost two LISTs per poll. A claim
-   * never rests on it: {@link reserve} reads afresh before anything is acquired.
-   */
-  roomToPoll(): Promise<Room> {
-    const { namespace } = this.group();
-    const lists = sharedLists(this.kube, this.clock);
-    return this.#room(lists.read(`quotas/${namespace}`, () => this.kube.listResourceQuotas(namespace)), lists.read(`limitranges/${namespace}`, () => this.kube.listLimitRanges(namespace)));
-  }
-
-  async #room(quotasRead: Promise<ResourceQuota[]>, limitRangesRead: Promise<LimitRange[]>): Promise<Room> {
+  /** Reads the live snapshot and returns the room left for new jobs. */
+  async room(): Promise<Room> {
     const group = this.group();
-    const [pods, quotas, limitRanges] = await Promise.all([this.kube.listPods(group.namespace, workerPodSelector(group.name)), quotasRead, limitRangesRead]);
+    const [pods, quotas, limitRanges] = await Promise.all([
+      this.kube.listPods(group.namespace, workerPodSelector(group.name)),
+      this.kube.listResourceQuotas(group.namespace),
+      this.kube.listLimitRanges(group.namespace),
+    ]);
     const listed = new Set(pods.map((p) => p.metadata?.name));
     const unseen = [...(this.#pending ?? [])].filter((p) => p.podName === undefined || !listed.has(p.podName)).length;
     const { decision, capacity } = assessAdmission({ group, activePods: pods.filter(isActiveWorkerPod).length, quotas, limitRanges });

@@ -195,7 +195,7 @@ export class SessionLoop {
     let emptyPolls = 0;
     for (;;) {
       if (this.#signal.aborted) return { kind: 'stopped' };
-      const room = await admission.roomToPoll().catch((err: unknown) => {
+      const room = await admission.room().catch((err: unknown) => {
         context.logger.warn({ ...this.#fields(), err }, 'reading the admission snapshot failed');
         return undefined;
       });
