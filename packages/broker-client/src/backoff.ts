@@ -1,5 +1,8 @@
 import type { Random } from './clock.js';
 
+/** The runner's tiers (one frozen object: every session's back-off shares it). */
+const RUNNER_TIERS = Object.freeze({ firstTierErrors: 5, first: Object.freeze([15_000, 30_000] as const), second: Object.freeze([30_000, 60_000] as const) });
+
 /**
  * The runner's two-tier jittered back-off for poll errors: 15–30 s for the first five consecutive errors,
  * 30–60 s after that; any success resets it (broker-protocol §10).
@@ -9,7 +12,7 @@ export class TwoTierBackoff {
 
   constructor(
     private readonly random: Random = Math.random,
-    private readonly tiers = { firstTierErrors: 5, first: [15_000, 30_000], second: [30_000, 60_000] } as const,
+    private readonly tiers: { readonly firstTierErrors: number; readonly first: readonly [number, number]; readonly second: readonly [number, number] } = RUNNER_TIERS,
   ) {}
 
   /** Records one more error and returns how long to wait before the next attempt. */

@@ -59,7 +59,7 @@ export class ClassicBrokerSession {
   readonly #o: ClassicSessionOptions;
   readonly #clock: Clock;
   readonly #gate: CallGate;
-  readonly #runService: RunServiceClient;
+  #runService: RunServiceClient | undefined;
   #brokerUrl: string;
   #token: RunnerAccessToken;
   #aesKey: Buffer | undefined;
@@ -71,7 +71,6 @@ export class ClassicBrokerSession {
     this.#o = options;
     this.#clock = options.clock ?? systemClock;
     this.#gate = new CallGate({ clock: this.#clock, ...(options.random && { random: options.random }), minIntervalMs: options.minPollIntervalMs ?? 100 });
-    this.#runService = new RunServiceClient({ clock: this.#clock, ...(options.http && { http: options.http }) });
     this.#brokerUrl = options.jit.runner.brokerUrl;
     this.#token = token;
   }
@@ -88,7 +87,8 @@ export class ClassicBrokerSession {
 
   /** The run service client this session acquires with; renew and complete use each job's own token. */
   get runService(): RunServiceClient {
-    return this.#runService;
+    // Made on first use: an idle session never acquires, so it need not hold one.
+    return (this.#runService ??= new RunServiceClient({ clock: this.#clock, ...(this.#o.http && { http: this.#o.http }) }));
   }
 
   /** The broker's session id. */
@@ -249,11 +249,11 @@ export class ClassicBrokerSession {
       ...(options.runnerOS !== undefined && { runnerOS: options.runnerOS }),
     };
     try {
-      return await this.#runService.acquireJob(req, this.#token.accessToken, options.signal);
+      return await this.runService.acquireJob(req, this.#token.accessToken, options.signal);
     } catch (error) {
       if (!(error instanceof BrokerClientError) || error.status !== 401) throw error;
       await this.refreshToken(options.signal);
-      return this.#runService.acquireJob(req, this.#token.accessToken, options.signal);
+      return this.runService.acquireJob(req, this.#token.accessToken, options.signal);
     }
   }
 

@@ -54,14 +54,26 @@ interface Target {
   githubUrl: string;
 }
 
+/**
+ * The idle part sets thousands of groups up: more parallel reconciles and registrations than the defaults
+ * (which suit a running AGC) only make that setup faster; once the sessions idle, neither holds anything.
+ */
+const SETUP = PART === 'idle' ? { concurrency: 32, registrationConcurrency: 32 } : { concurrency: 8, registrationConcurrency: undefined };
+
 async function agcOn(w: Target): Promise<AgcProcess> {
   const started = await startAgc(
     ['--kubeconfig', w.kubeconfig, '--metrics-bind-address', '0', '--health-probe-bind-address', '0', '--github-app-dir', w.appDir, '--proxy-ca-file', join(w.appDir, 'none')],
     { POD_NAMESPACE: NS, GITHUB_ORG_URL: `${w.githubUrl}/acme`, GITHUB_API_BASE_URL: w.githubUrl },
     {
-      tiers: { Classic: createClassicListenerTier({ kubeConfig: w.kubeConfig, timings: { restartDelayMs: 50, maxRestartDelayMs: 200, admissionRecheckMs: 100, minPollIntervalMs: 0 } }) },
+      tiers: {
+        Classic: createClassicListenerTier({
+          kubeConfig: w.kubeConfig,
+          timings: { restartDelayMs: 50, maxRestartDelayMs: 200, admissionRecheckMs: 100, minPollIntervalMs: 0 },
+          ...(SETUP.registrationConcurrency !== undefined && { registrationConcurrency: SETUP.registrationConcurrency }),
+        }),
+      },
       logDestination: nullLog,
-      concurrency: 8,
+      concurrency: SETUP.concurrency,
     },
   );
   if ('help' in started) throw new Error('help');
@@ -161,7 +173,11 @@ function heapUsed(): number {
 async function childFakes(): Promise<{ target: Target; stop(): Promise<void> }> {
   const here = fileURLToPath(new URL('.', import.meta.url));
   const tsx = join(here, '..', '..', '..', 'node_modules', '.bin', 'tsx');
-  const child: ChildProcess = spawn(tsx, ['--conditions=source', join(here, 'agc-fakes.ts'), '--serve', '50000'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child: ChildProcess = spawn(tsx, [...(process.env['AGC_BENCH_FAKES_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['AGC_BENCH_FAKES_PROF']}`] : []), '--conditions=source', join(here, 'agc-fakes.ts'), '--serve', '50000'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    // Its own process group: `tsx` runs the fakes in a grandchild, which a signal to `tsx` alone would orphan.
+    detached: true,
+  });
   const lines = createInterface({ input: child.stdout! });
   const ready = await new Promise<BenchFakesReady>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`bench fakes exited with ${code}`)));
@@ -175,11 +191,31 @@ async function childFakes(): Promise<{ target: Target; stop(): Promise<void> }> 
     target: { kubeConfig, kubeconfig: ready.kubeconfig, appDir: ready.appDir, githubUrl: ready.githubUrl },
     stop: () =>
       new Promise<void>((resolve) => {
-        // A throwaway process: a graceful close would wait out every held long-poll.
+        // A throwaway process: a graceful close would wait out every held long-poll. When profiled, SIGUSR2
+        // makes it exit at once but normally, so Node writes the profile.
         child.once('exit', () => resolve());
-        child.kill('SIGKILL');
+        process.kill(-child.pid!, process.env['AGC_BENCH_FAKES_PROF'] ? 'SIGUSR2' : 'SIGKILL');
       }),
   };
+}
+
+/**
+ * Waits until the AGC's controller has caught up (an empty work queue and no reconcile finished for 2 s):
+ * "idle" means the reconciles the sessions' changes caused are done, not queued or in flight.
+ */
+async function quiescent(agc: AgcProcess): Promise<void> {
+  const read = async (): Promise<string> => {
+    const depth = (await agc.registry.getSingleMetric('workqueue_depth')?.get())?.values.find((v) => v.labels['name'] === 'runnergroup')?.value ?? 0;
+    const done = (await agc.registry.getSingleMetric('controller_runtime_reconcile_total')?.get())?.values.reduce((n, v) => n + v.value, 0) ?? 0;
+    return `${depth}/${done}`;
+  };
+  let last = '';
+  await until(async () => {
+    const now = await read();
+    const settled = now === last && now.startsWith('0/');
+    last = now;
+    return settled;
+  }, 'the controller to settle', 30 * 60_000, 2_000);
 }
 
 /** Long-polls held open at the fake right now (its control API). */
@@ -215,6 +251,7 @@ async function idle(count: number): Promise<Record<string, number>> {
   const agcRamp = async (from: number, to: number): Promise<number> => {
     await inBatches(to - from, 16, async (i) => void (await objects.create(group(`idle-${from + i}`, 1))));
     await until(async () => (await heldPolls(w)) >= to, `${to} held polls`, 30 * 60_000, 1_000);
+    await quiescent(agc);
     await sleep(2_000);
     return heapUsed();
   };

@@ -61,6 +61,7 @@ if (process.argv[1]?.endsWith('agc-fakes.ts') && process.argv.includes('--serve'
   const fakes = await startBenchFakes(holdMs);
   const ready: BenchFakesReady = { kubeconfig: fakes.kubeconfig, appDir: fakes.appDir, githubUrl: fakes.fake.url, apiVersion: API_VERSION };
   process.stdout.write(`ready ${JSON.stringify(ready)}\n`);
+  process.once('SIGUSR2', () => process.exit(0)); // the bench's quick exit when it profiles this process
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', () => resolve());
     process.once('SIGINT', () => resolve());

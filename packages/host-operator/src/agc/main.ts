@@ -20,7 +20,7 @@ import { Controller } from '../runtime/controller.js';
 import { CustomResourceClient } from '../runtime/custom-resource.js';
 import { EventRecorder } from '../runtime/events.js';
 import { Informer, type InformerOptions } from '../runtime/informer.js';
-import { withoutManagedFields, type KubeObject } from '../runtime/object.js';
+import { metadataOnly, withoutManagedFields, type KubeObject } from '../runtime/object.js';
 import { controllerRuntimeMetrics, workQueueMetrics } from '../runtime/runtime-metrics.js';
 import { startTracing } from '../tracing/tracing.js';
 import { createClassicListenerTier } from './classic/classic-tier.js';
@@ -107,14 +107,16 @@ export async function startAgc(argv: readonly string[], env: NodeJS.ProcessEnv, 
 
   const github = createGitHubAccess({ config, credentials, dispatcher, metrics, logger: log });
   const ns = encodeURIComponent(config.namespace);
-  const groups = new Informer<RunnerGroupObject>({
+  // Only keys and the label index come from this cache (every reconcile reads the live group), so it keeps
+  // no spec or status: at thousands of groups that is most of what a cached RunnerGroup weighs.
+  const groups = new Informer<KubeObject>({
     kubeConfig: kc,
     path: `/apis/${RUNNER_GROUP_RESOURCE.group}/${RUNNER_GROUP_RESOURCE.version}/namespaces/${ns}/${RUNNER_GROUP_RESOURCE.plural}`,
     name: 'runnergroups',
     ...options.informer,
     logger: log,
     indexers: { [RUNNER_GROUP_LABEL_INDEX]: runnerGroupLabelIndexer },
-    transform: withoutManagedFields,
+    transform: metadataOnly,
   });
   const pods = new Informer<KubeObject>({ kubeConfig: kc, path: `/api/v1/namespaces/${ns}/pods`, labelSelector: WORKER_POD_SELECTOR, name: 'worker-pods', ...options.informer, logger: log, transform: withoutManagedFields });
   const events = new EventRecorder({ kubeConfig: kc, controller: AGC_EVENT_CONTROLLER, instance: env['HOSTNAME'] ?? hostname(), logger: log });
@@ -164,7 +166,7 @@ export async function startAgc(argv: readonly string[], env: NodeJS.ProcessEnv, 
     onError: () => metrics.reconcileErrors.inc({ controller: 'agc', resource: 'runnergroup' }),
   })
     .watch(groups)
-    .watch(pods, podToRunnerGroup(groups as unknown as Informer<KubeObject>, pods));
+    .watch(pods, podToRunnerGroup(groups, pods));
 
   let resolveExit: (code: number) => void = () => undefined;
   const exited = new Promise<number>((r) => (resolveExit = r));

@@ -45,3 +45,13 @@ export function withoutManagedFields<T extends KubeObject>(obj: T): T {
   return { ...obj, metadata };
 }
 
+
+/**
+ * An informer `transform` for a cache that only maps events to keys: keeps `apiVersion`, `kind` and the
+ * metadata (without managedFields), drops spec, status and everything else. Use it only where nothing reads
+ * the cached object's body (the reconcile reads the live object).
+ */
+export function metadataOnly(obj: KubeObject): KubeObject {
+  const { metadata } = withoutManagedFields(obj);
+  return { ...(obj.apiVersion !== undefined && { apiVersion: obj.apiVersion }), ...(obj.kind !== undefined && { kind: obj.kind }), ...(metadata && { metadata }) };
+}

@@ -9,6 +9,7 @@ import { StoreController } from './store-controller.js';
 export class GarbageCollector extends StoreController {
   private scheduled = false;
   private readonly deletedUids = new Set<string>();
+  private readonly types = new Map<string, ResourceType>();
 
   protected onEvent(ev: StoreEvent): void {
     const m = meta(ev.object);
@@ -25,11 +26,18 @@ export class GarbageCollector extends StoreController {
   }
 
   private typeOf(key: string): ResourceType | undefined {
-    return this.api.registry.all().find((rt) => `${rt.group}/${rt.plural}` === key);
+    // Remembered for one sweep (types may come and go with CRDs): a sweep looks them up per object.
+    let rt = this.types.get(key);
+    if (!rt) {
+      rt = this.api.registry.all().find((t) => `${t.group}/${t.plural}` === key);
+      if (rt) this.types.set(key, rt);
+    }
+    return rt;
   }
 
   /** One pass: orphan, cascade, and collect dependents whose owners are all gone. */
   async sweep(): Promise<void> {
+    this.types.clear();
     const all = [...this.api.store.everything()].map(({ key, object }) => ({ key, object: object }));
     const uids = new Set(all.map((e) => String(meta(e.object).uid)));
     const dependents = new Map<string, { key: string; object: Obj }[]>();
@@ -42,11 +50,11 @@ export class GarbageCollector extends StoreController {
       }
     }
     for (const e of all) {
+      const m = meta(e.object);
+      if (!m.deletionTimestamp) continue; // only objects being deleted have work here
       const rt = this.typeOf(e.key);
       if (!rt) continue;
-      const m = meta(e.object);
       const uid = String(m.uid);
-      if (!m.deletionTimestamp) continue;
       const fin = asArr(m.finalizers).map(String);
       const deps = dependents.get(uid) ?? [];
       if (e.object.kind === 'Namespace' && rt.group === '' && fin.length === 0 && asArr(asObj(e.object.spec).finalizers).length > 0) {

@@ -129,7 +129,7 @@ export class Resources {
 
   /** A list page: `limit` objects after the `continue` token, with the list's resourceVersion. */
   list(rt: ResourceType, ns: string | undefined, select: Selector, limit?: number, cont?: string): { items: Obj[]; resourceVersion: string; continue?: string; remaining?: number } {
-    let items = this.store.list(rt, ns).filter(select);
+    let items = this.store.list(rt, ns, select);
     let rv = String(this.store.resourceVersion);
     if (cont) {
       let token: { rv: string; start: string };

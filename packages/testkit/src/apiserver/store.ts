@@ -81,11 +81,16 @@ export class Store {
     return o;
   }
 
-  /** Objects of a type, in one namespace or all, sorted by namespace then name as the real server lists. */
-  list(rt: ResourceType, namespace?: string): Obj[] {
+  /**
+   * Objects of a type, in one namespace or all, sorted by namespace then name as the real server lists.
+   * `keep` (a selector; it must not modify what it reads) filters before the copies are made, so a selective
+   * list of a big collection costs what it returns, not the whole collection.
+   */
+  list(rt: ResourceType, namespace?: string, keep?: (o: Obj) => boolean): Obj[] {
     const out: Obj[] = [];
     for (const o of this.bucket(rt).values()) {
       if (namespace && meta(o).namespace !== namespace) continue;
+      if (keep && !keep(o)) continue;
       out.push(clone(o));
     }
     return out.sort((a, b) => keyOf(a).localeCompare(keyOf(b)));

@@ -84,7 +84,7 @@ export function serveWatch(store: Store, res: ServerResponse, w: WatchRequest): 
   }
   const rv = w.resourceVersion;
   if (rv === undefined || rv === '' || rv === '0') {
-    for (const o of store.list(w.rt, w.namespace)) if (w.select(o)) write('ADDED', w.encode(o, 'ADDED'));
+    for (const o of store.list(w.rt, w.namespace, w.select)) write('ADDED', w.encode(o, 'ADDED'));
   } else {
     const n = Number(rv);
     const history = Number.isFinite(n) ? store.since(n) : undefined;

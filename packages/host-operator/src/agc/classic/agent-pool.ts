@@ -8,7 +8,8 @@ import type { RunnerRegistrar } from '@actions-gateway/broker-client';
 import { Labels, type Logger, type Secret } from '@actions-gateway/core';
 import type { ControllerMetrics } from '@actions-gateway/metrics';
 import type { AgentSecretStore } from './agent-secret-store.js';
-import { agentIndexOf, agentName, agentRunnerIdOf, agentSecretLabels, agentSecretName, buildAgentSecret, readAgentSecret, type AgentGroupRef, type PoolAgent } from './agent-secret.js';
+import { ConcurrencyLimit } from './concurrency-limit.js';
+import { agentIndexOf, agentName, agentRunnerIdOf, agentSecretLabels, agentSecretName, buildAgentSecret, jitBlobOf, readAgentSecret, type AgentGroupRef, type PoolAgent } from './agent-secret.js';
 
 /** Why an agent was re-registered (the `trigger` label of `agent_recycles_total`). */
 export type RecycleTrigger = 'post_job' | 'stale_session' | 'startup' | 'reconcile_repair';
@@ -28,7 +29,15 @@ export interface AgentPoolDeps {
   readonly runnerVersion: string;
   readonly metrics: Pick<ControllerMetrics, 'agentRecycles' | 'agentRecycleErrors'>;
   readonly logger: Logger;
+  /**
+   * Bounds the registrations (and removals) at GitHub in flight at once; share one across the groups of an
+   * AGC so a start with many groups stays polite. Default: a limit of {@link DEFAULT_REGISTRATION_CONCURRENCY} for this pool.
+   */
+  readonly registrations?: ConcurrencyLimit;
 }
+
+/** Registrations at GitHub in flight at once when no shared limit is given. */
+export const DEFAULT_REGISTRATION_CONCURRENCY = 8;
 
 const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
 
@@ -38,10 +47,12 @@ export class AgentPool {
   readonly #agents = new Map<number, PoolAgent>();
   readonly #claimed = new Set<number>();
   readonly #consumed = new Set<number>();
+  readonly #registrations: ConcurrencyLimit;
   #ensuring: Promise<void> = Promise.resolve();
 
   constructor(deps: AgentPoolDeps) {
     this.#d = deps;
+    this.#registrations = deps.registrations ?? new ConcurrencyLimit(DEFAULT_REGISTRATION_CONCURRENCY);
   }
 
   /** Agents registered now. */
@@ -92,11 +103,13 @@ export class AgentPool {
         this.#d.logger.error({ ...this.#fields(index), err }, what);
       }
     };
-    for (let index = 0; index < count; index++) {
-      if (this.#agents.has(index)) continue;
-      const secret = secrets.get(index);
-      if (secret) {
-        await attempt(index, 'adopting the agent Secret failed', async () => {
+    // Every index at once: the registrations themselves are bounded by the shared limit (not one after another).
+    const missing = Array.from({ length: count }, (_, index) => index).filter((index) => !this.#agents.has(index));
+    await Promise.all(
+      missing.map((index) => {
+        const secret = secrets.get(index);
+        if (!secret) return attempt(index, 'registering the agent failed', async () => void (await this.#register(index, undefined, signal)));
+        return attempt(index, 'adopting the agent Secret failed', async () => {
           try {
             this.#agents.set(index, readAgentSecret(secret, group.name));
           } catch (err) {
@@ -104,30 +117,27 @@ export class AgentPool {
             await this.#register(index, agentRunnerIdOf(secret), signal);
           }
         });
-      } else {
-        await attempt(index, 'registering the agent failed', async () => void (await this.#register(index, undefined, signal)));
-      }
-    }
-    const excess = new Set([...secrets.keys(), ...this.#agents.keys()].filter((i) => i >= count));
-    for (const index of excess) {
-      if (this.#claimed.has(index)) continue;
-      await attempt(index, 'removing the excess agent failed', () => this.#remove(index, secrets.get(index), signal));
-    }
-    for (const index of [...this.#consumed]) {
-      if (index >= count || this.#claimed.has(index)) continue;
-      await attempt(index, 'repairing the parked agent failed', async () => void (await this.recycle(index, 'reconcile_repair', signal)));
-    }
+      }),
+    );
+    const excess = [...new Set([...secrets.keys(), ...this.#agents.keys()].filter((i) => i >= count && !this.#claimed.has(i)))];
+    await Promise.all(excess.map((index) => attempt(index, 'removing the excess agent failed', () => this.#remove(index, secrets.get(index), signal))));
+    const parked = [...this.#consumed].filter((index) => index < count && !this.#claimed.has(index));
+    await Promise.all(parked.map((index) => attempt(index, 'repairing the parked agent failed', async () => void (await this.recycle(index, 'reconcile_repair', signal)))));
     if (errors.length > 0) throw errors[0]!;
   }
 
   /** Registers agent `index` (replacing `previousRunnerId`, best-effort) and writes its Secret. */
-  async #register(index: number, previousRunnerId: number | undefined, signal?: AbortSignal): Promise<PoolAgent> {
+  #register(index: number, previousRunnerId: number | undefined, signal?: AbortSignal): Promise<PoolAgent> {
+    return this.#registrations.run(() => this.#registerNow(index, previousRunnerId, signal), signal);
+  }
+
+  async #registerNow(index: number, previousRunnerId: number | undefined, signal?: AbortSignal): Promise<PoolAgent> {
     const group = this.#d.group();
     if (previousRunnerId !== undefined) await this.#deregister(index, previousRunnerId, signal);
     const name = agentName(group.name, index);
     const runner = await this.#d.registrar.generateJitConfig({ name, runnerGroupId: this.#d.runnerGroupId, labels: [...group.runnerLabels] }, signal);
-    const agent: PoolAgent = { index, runnerId: runner.runnerId, name, encodedJitConfig: runner.encodedJitConfig, jit: runner.jit };
-    await this.#d.store.replace(buildAgentSecret(group, agent, this.#d.runnerVersion));
+    const agent: PoolAgent = { index, runnerId: runner.runnerId, name, jit: runner.jit };
+    await this.#d.store.replace(buildAgentSecret(group, agent, this.#d.runnerVersion, runner.encodedJitConfig));
     this.#agents.set(index, agent);
     this.#consumed.delete(index);
     this.#d.logger.info({ ...this.#fields(index), runner_id: agent.runnerId, runner_name: name }, 'agent registered');
@@ -140,12 +150,22 @@ export class AgentPool {
     });
   }
 
-  async #remove(index: number, secret: Secret | undefined, signal?: AbortSignal): Promise<void> {
+  #remove(index: number, secret: Secret | undefined, signal?: AbortSignal): Promise<void> {
+    return this.#registrations.run(() => this.#removeNow(index, secret, signal), signal);
+  }
+
+  async #removeNow(index: number, secret: Secret | undefined, signal?: AbortSignal): Promise<void> {
     const runnerId = this.#agents.get(index)?.runnerId ?? (secret ? agentRunnerIdOf(secret) : undefined);
     if (runnerId !== undefined) await this.#deregister(index, runnerId, signal);
     await this.#d.store.delete(agentSecretName(this.#d.group().name, index));
     this.#agents.delete(index);
     this.#consumed.delete(index);
+  }
+
+  /** GitHub's JIT blob of `agent`, read from its Secret (the pool does not keep it in memory). */
+  async jitBlob(agent: PoolAgent): Promise<string> {
+    const name = agentSecretName(this.#d.group().name, agent.index);
+    return jitBlobOf(await this.#d.store.get(name), agent, name);
   }
 
   /** Claims the first available agent (registered, neither claimed nor consumed), or undefined. */

@@ -9,6 +9,8 @@ import { kubeRetry, orAbsent } from '../ports/kube-call.js';
 /** What the agent pool needs from Kubernetes. Every refusal rejects with a `KubernetesApiError`. */
 export interface AgentSecretStore {
   list(labels: Readonly<Record<string, string>>): Promise<Secret[]>;
+  /** Reads one Secret; undefined when it is absent. */
+  get(name: string): Promise<Secret | undefined>;
   create(secret: Secret): Promise<void>;
   /** Rewrites the Secret in place, or creates it when it is gone. */
   replace(secret: Secret): Promise<void>;
@@ -27,6 +29,9 @@ export function createAgentSecretStore(kubeConfig: KubeConfig, namespace: string
   return {
     async list(labels) {
       return (await kubeRetry(() => api.listNamespacedSecret({ namespace, labelSelector: selector(labels) }))).items;
+    },
+    async get(name) {
+      return orAbsent(() => api.readNamespacedSecret({ namespace, name }));
     },
     async create(secret) {
       await kubeRetry(() => api.createNamespacedSecret({ namespace, body: secret as V1Secret }));

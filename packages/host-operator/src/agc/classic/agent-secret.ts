@@ -6,15 +6,17 @@
 import { decodeJitConfig, type JitConfig } from '@actions-gateway/broker-client';
 import { Labels, boundedDnsLabel, runnerGroupLabelValue, runnerGroupOwnerReference, type Secret } from '@actions-gateway/core';
 
-/** A registered single-use agent of the pool. */
+/**
+ * A registered single-use agent of the pool. GitHub's JIT blob is not held here: only a job's worker needs
+ * it, so it stays in the agent Secret (its one source of truth) and is read from there when a job is
+ * acquired ({@link jitBlobOf}); an idle agent does not carry ~4 KiB of secret text in memory.
+ */
 export interface PoolAgent {
   readonly index: number;
   /** The runner record id at GitHub. */
   readonly runnerId: number;
   /** `<rg>-<i>`: stable across recycles. */
   readonly name: string;
-  /** GitHub's blob, as registered (secret). */
-  readonly encodedJitConfig: string;
   readonly jit: JitConfig;
 }
 
@@ -49,8 +51,8 @@ export function agentSecretLabels(groupName: string, index?: number): Record<str
 
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
 
-/** The Secret of one agent. */
-export function buildAgentSecret(group: AgentGroupRef, agent: PoolAgent, runnerVersion: string): Secret {
+/** The Secret of one agent; `encodedJitConfig` is GitHub's blob as registered. */
+export function buildAgentSecret(group: AgentGroupRef, agent: PoolAgent, runnerVersion: string, encodedJitConfig: string): Secret {
   const { jit } = agent;
   return {
     apiVersion: 'v1',
@@ -70,7 +72,7 @@ export function buildAgentSecret(group: AgentGroupRef, agent: PoolAgent, runnerV
       agentIndex: b64(String(agent.index)),
       runnerVersion: b64(runnerVersion),
       brokerURL: b64(jit.runner.brokerUrl),
-      encodedJITConfig: b64(agent.encodedJitConfig),
+      encodedJITConfig: b64(encodedJitConfig),
     },
   };
 }
@@ -95,14 +97,29 @@ export function readAgentSecret(secret: Secret, groupName: string): PoolAgent {
   if (index === undefined) throw new Error(`agent Secret ${name}: label ${Labels.agentIndex} is missing or not a number`);
   const runnerId = agentRunnerIdOf(secret);
   if (runnerId === undefined) throw new Error(`agent Secret ${name}: data.agentId is missing or not a number`);
-  const blob = secret.data?.encodedJITConfig;
-  if (blob === undefined) throw new Error(`agent Secret ${name}: data.encodedJITConfig is missing`);
-  const encodedJitConfig = Buffer.from(blob, 'base64').toString('utf8');
+  const encodedJitConfig = encodedJitConfigOf(secret);
   let jit: JitConfig;
   try {
     jit = decodeJitConfig(encodedJitConfig);
   } catch (err) {
     throw new Error(`agent Secret ${name}: data.encodedJITConfig: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
-  return { index, runnerId, name: agentName(groupName, index), encodedJitConfig, jit };
+  return { index, runnerId, name: agentName(groupName, index), jit };
+}
+
+function encodedJitConfigOf(secret: Secret): string {
+  const blob = secret.data?.encodedJITConfig;
+  if (blob === undefined || blob === '') throw new Error(`agent Secret ${secret.metadata?.name ?? '(unnamed)'}: data.encodedJITConfig is missing`);
+  return Buffer.from(blob, 'base64').toString('utf8');
+}
+
+/**
+ * GitHub's JIT blob of `agent`, read back from its Secret (for the job's worker). Throws an error naming the
+ * Secret when it is absent, holds no blob, or belongs to another registration than `agent` (recycled since).
+ */
+export function jitBlobOf(secret: Secret | undefined, agent: Pick<PoolAgent, 'runnerId'>, secretName: string): string {
+  if (secret === undefined) throw new Error(`agent Secret ${secretName} is missing`);
+  const runnerId = agentRunnerIdOf(secret);
+  if (runnerId !== agent.runnerId) throw new Error(`agent Secret ${secretName}: data.agentId is ${runnerId ?? 'missing'}, not the agent's runner ${agent.runnerId}`);
+  return encodedJitConfigOf(secret);
 }

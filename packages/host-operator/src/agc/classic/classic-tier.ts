@@ -3,17 +3,19 @@
  * single-use JIT runners, a multiplexer of broker sessions, and the listener loops that claim only the jobs
  * that fit and run each in a worker pod.
  */
-import { GitHubRestClient, RunnerRegistrar, type Random } from '@actions-gateway/broker-client';
-import type { WorkerPodJobRef } from '@actions-gateway/core';
+import { GitHubRestClient, RunnerRegistrar, type Clock as BrokerClock, type Random } from '@actions-gateway/broker-client';
+import type { Clock, ConditionInput, ProvisionerGroup, WorkerPodJobRef } from '@actions-gateway/core';
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { GroupListener, ListenerContext, ListenerGroup, ListenerStopReason, ListenerTierFactory } from '../listener/group-listener.js';
-import { AgentPool } from './agent-pool.js';
+import type { GitHubAccess, GroupListener, ListenerContext, ListenerGroup, ListenerStopReason, ListenerTierFactory } from '../listener/group-listener.js';
+import { AgentPool, DEFAULT_REGISTRATION_CONCURRENCY, type PoolGroup } from './agent-pool.js';
 import { createAgentSecretStore, type AgentSecretStore } from './agent-secret-store.js';
 import { toBrokerClock, withDeadline } from './clock.js';
+import { ConcurrencyLimit } from './concurrency-limit.js';
 import { GroupAdmission } from './group-admission.js';
 import { HeldJobs } from './held-jobs.js';
 import { ListenerConditions } from './listener-conditions.js';
 import { Multiplexer } from './multiplexer.js';
+import type { SessionLoopDeps } from './session-loop.js';
 import { DEFAULT_CLASSIC_TIMINGS, type ClassicTierTimings } from './timings.js';
 
 /** How {@link createClassicListenerTier} is wired. */
@@ -30,9 +32,14 @@ export interface ClassicTierOptions {
   readonly random?: Random;
   /** Replaces the client-node agent Secret store (an embedder with its own Kubernetes client). */
   readonly secretStore?: (namespace: string) => AgentSecretStore;
+  /**
+   * Agent registrations (and removals) at GitHub in flight at once, across every RunnerGroup of this tier.
+   * Default {@link DEFAULT_REGISTRATION_CONCURRENCY}.
+   */
+  readonly registrationConcurrency?: number;
 }
 
-/** The classic tier's {@link GroupListener}: also exposes its agent pool size and session loops for status and tests. */
+/** The classic tier's `GroupListener`: also exposes its agent pool size and session loops for status and tests. */
 export interface ClassicGroupListener extends GroupListener {
   /** Agents registered now. */
   agents(): number;
@@ -47,102 +54,184 @@ export interface ClassicGroupListener extends GroupListener {
  */
 export function createClassicListenerTier(options: ClassicTierOptions): ListenerTierFactory {
   const timings: ClassicTierTimings = { ...DEFAULT_CLASSIC_TIMINGS, ...options.timings };
-  return (context: ListenerContext): ClassicGroupListener => startClassicListener(context, options, timings);
+  const shared = new TierShared(options, timings);
+  return (context: ListenerContext): ClassicGroupListener => new ClassicListener(context, options, timings, shared);
 }
 
-function startClassicListener(context: ListenerContext, options: ClassicTierOptions, timings: ClassicTierTimings): ClassicGroupListener {
-  let group: ListenerGroup = context.group;
-  const { namespace, name } = group.provisioner;
-  const labels = { namespace, runner_group: name };
-  const fields = (): Record<string, unknown> => ({ ...labels });
-  const maxListeners = (): number => Math.max(1, group.runnerGroup.spec.maxListeners ?? 1);
-  const clock = toBrokerClock(context.clock);
-  const rest = new GitHubRestClient(context.github.target.apiBaseUrl, context.github.tokens, { clock, http: context.github.http });
-  const pool = new AgentPool({
-    store: options.secretStore ? options.secretStore(namespace) : createAgentSecretStore(options.kubeConfig, namespace),
-    registrar: new RunnerRegistrar(rest, context.github.target),
-    group: () => ({ namespace, name, uid: group.provisioner.uid, runnerLabels: group.runnerGroup.spec.runnerLabels }),
-    runnerGroupId: options.runnerGroupId ?? 1,
-    runnerVersion: context.github.runnerVersion,
-    metrics: context.metrics,
-    logger: context.logger,
-  });
-  const conditions = new ListenerConditions(context.onChange);
-  const admission = new GroupAdmission(context.kubernetes, () => group.provisioner, context.clock);
-  const held = new HeldJobs();
-  let sessions = 0;
-  const multiplexer = new Multiplexer({
-    loop: {
-      context,
-      group: () => group.provisioner,
-      pool,
-      admission,
-      conditions,
-      timings,
-      held,
-      session: {
-        runnerVersion: context.github.runnerVersion,
-        clock,
-        http: context.github.http,
-        os: options.os ?? 'Linux',
-        architecture: options.architecture ?? 'X64',
-        minPollIntervalMs: timings.minPollIntervalMs,
-        // A predecessor's session still holds the agent: a fresh agent beats waiting minutes for it to lapse.
-        conflictRetryMaxMs: 0,
-        ...(options.random && { random: options.random }),
-        ...(timings.pollHeadersTimeoutMs !== undefined && { pollHeadersTimeoutMs: timings.pollHeadersTimeoutMs }),
-        ...(timings.pollDeadlineMs !== undefined && { pollDeadlineMs: timings.pollDeadlineMs }),
-      },
-      sessionOpened: () => {
-        sessions += 1;
-        context.metrics.activeSessions.inc(labels);
-        context.onChange();
-      },
-      sessionClosed: () => {
-        sessions -= 1;
-        context.metrics.activeSessions.dec(labels);
-        context.onChange();
-      },
-    },
-    maxListeners,
-    ensureAgents: (signal) => pool.ensure(maxListeners(), signal),
-    timings,
-    clock: context.clock,
-    logger: context.logger,
-    fields,
-  });
-  multiplexer.start();
-  let stopping: Promise<void> | undefined;
+/** Session settings every group of the tier polls with (no agent in them). */
+type SessionSettings = SessionLoopDeps['session'];
 
-  return {
-    update(next) {
-      const resized = (next.runnerGroup.spec.maxListeners ?? 1) !== (group.runnerGroup.spec.maxListeners ?? 1);
-      group = next;
-      if (resized) void pool.ensure(maxListeners()).catch((err: unknown) => context.logger.warn({ ...fields(), err }, 'resizing the agent pool failed'));
-      admission.jobEnded(); // the ceiling or template may have changed: sessions waiting for room look again
-    },
-    activeSessions: () => sessions,
-    conditions: () => conditions.list(),
-    agents: () => pool.size,
-    activeLoops: () => multiplexer.activeLoops,
-    async cancelJob(job: WorkerPodJobRef): Promise<boolean> {
-      const holding = job.planId === undefined ? undefined : held.byPlan(job.planId);
-      if (!holding) return false;
-      const log = { ...fields(), plan_id: job.planId, pod: job.podName };
-      const outcome = await withDeadline(context.clock, timings.controlPlaneTimeoutMs, new AbortController().signal, (signal) => holding.cancelAtGitHub(signal)).catch(
-        (err: unknown) => ({ kind: 'error' as const, error: err instanceof Error ? err : new Error(String(err)) }),
-      );
-      if (outcome.kind === 'accepted') {
-        context.logger.info(log, 'job of a reaped worker pod completed as cancelled at GitHub');
-        return true;
-      }
-      context.logger.warn({ ...log, outcome: outcome.kind, ...(outcome.kind === 'error' && { err: outcome.error }) }, 'cancelling the job of a reaped worker pod at GitHub did not succeed');
-      return false;
-    },
-    async stop(reason: ListenerStopReason) {
-      stopping ??= multiplexer.stop();
-      await stopping;
-      if (reason === 'deleted') await pool.deleteAll();
-    },
-  };
+/**
+ * What every group of one tier can share instead of holding its own copy: the agent Secret store of a
+ * namespace (one client-node API object), the registrar on one GitHub access (one REST client, so a
+ * `Retry-After` GitHub sends holds every group's registrations, as it is meant to), the registration limit,
+ * the broker clock and the session settings. An idle group then holds little more than its session.
+ */
+class TierShared {
+  /** Registrations (and removals) at GitHub in flight at once, across every group of the tier. */
+  readonly registrations: ConcurrencyLimit;
+  readonly #stores = new Map<string, AgentSecretStore>();
+  readonly #byAccess = new WeakMap<GitHubAccess, { readonly clock: Clock; readonly brokerClock: BrokerClock; readonly registrar: RunnerRegistrar; readonly session: SessionSettings }>();
+
+  constructor(
+    private readonly options: ClassicTierOptions,
+    private readonly timings: ClassicTierTimings,
+  ) {
+    this.registrations = new ConcurrencyLimit(options.registrationConcurrency ?? DEFAULT_REGISTRATION_CONCURRENCY);
+  }
+
+  store(namespace: string): AgentSecretStore {
+    let store = this.#stores.get(namespace);
+    if (!store) {
+      store = this.options.secretStore ? this.options.secretStore(namespace) : createAgentSecretStore(this.options.kubeConfig, namespace);
+      this.#stores.set(namespace, store);
+    }
+    return store;
+  }
+
+  /** The registrar, broker clock and session settings of `context` (built once per GitHub access and clock). */
+  github(context: ListenerContext): { readonly brokerClock: BrokerClock; readonly registrar: RunnerRegistrar; readonly session: SessionSettings } {
+    const cached = this.#byAccess.get(context.github);
+    if (cached && cached.clock === context.clock) return cached;
+    const { options, timings } = this;
+    const brokerClock = toBrokerClock(context.clock);
+    const rest = new GitHubRestClient(context.github.target.apiBaseUrl, context.github.tokens, { clock: brokerClock, http: context.github.http });
+    const session: SessionSettings = {
+      runnerVersion: context.github.runnerVersion,
+      clock: brokerClock,
+      http: context.github.http,
+      os: options.os ?? 'Linux',
+      architecture: options.architecture ?? 'X64',
+      minPollIntervalMs: timings.minPollIntervalMs,
+      // A predecessor's session still holds the agent: a fresh agent beats waiting minutes for it to lapse.
+      conflictRetryMaxMs: 0,
+      ...(options.random && { random: options.random }),
+      ...(timings.pollHeadersTimeoutMs !== undefined && { pollHeadersTimeoutMs: timings.pollHeadersTimeoutMs }),
+      ...(timings.pollDeadlineMs !== undefined && { pollDeadlineMs: timings.pollDeadlineMs }),
+    };
+    const built = { clock: context.clock, brokerClock, registrar: new RunnerRegistrar(rest, context.github.target), session };
+    this.#byAccess.set(context.github, built);
+    return built;
+  }
+}
+
+/**
+ * The classic listener of one RunnerGroup. A class, not an object of closures: thousands of idle groups each
+ * hold its fields, while its methods live once on the prototype.
+ */
+class ClassicListener implements ClassicGroupListener {
+  readonly #context: ListenerContext;
+  readonly #timings: ClassicTierTimings;
+  readonly #labels: { readonly namespace: string; readonly runner_group: string };
+  readonly #pool: AgentPool;
+  readonly #conditions: ListenerConditions;
+  readonly #admission: GroupAdmission;
+  readonly #held = new HeldJobs();
+  readonly #multiplexer: Multiplexer;
+  #group: ListenerGroup;
+  #sessions = 0;
+  #stopping: Promise<void> | undefined;
+
+  constructor(context: ListenerContext, options: ClassicTierOptions, timings: ClassicTierTimings, shared: TierShared) {
+    this.#context = context;
+    this.#timings = timings;
+    this.#group = context.group;
+    const { namespace, name } = context.group.provisioner;
+    this.#labels = { namespace, runner_group: name };
+    const github = shared.github(context);
+    const provisioner = (): ProvisionerGroup => this.#group.provisioner;
+    this.#pool = new AgentPool({
+      store: shared.store(namespace),
+      registrar: github.registrar,
+      group: (): PoolGroup => ({ namespace, name, uid: this.#group.provisioner.uid, runnerLabels: this.#group.runnerGroup.spec.runnerLabels }),
+      runnerGroupId: options.runnerGroupId ?? 1,
+      runnerVersion: context.github.runnerVersion,
+      metrics: context.metrics,
+      logger: context.logger,
+      registrations: shared.registrations,
+    });
+    this.#conditions = new ListenerConditions(context.onChange);
+    this.#admission = new GroupAdmission(context.kubernetes, provisioner, context.clock);
+    this.#multiplexer = new Multiplexer({
+      loop: {
+        context,
+        group: provisioner,
+        pool: this.#pool,
+        admission: this.#admission,
+        conditions: this.#conditions,
+        timings,
+        held: this.#held,
+        session: github.session,
+        sessionOpened: () => this.#sessionsChanged(1),
+        sessionClosed: () => this.#sessionsChanged(-1),
+      },
+      maxListeners: () => this.#maxListeners(),
+      ensureAgents: (signal) => this.#pool.ensure(this.#maxListeners(), signal),
+      timings,
+      clock: context.clock,
+      logger: context.logger,
+      fields: () => this.#fields(),
+    });
+    this.#multiplexer.start();
+  }
+
+  #fields(): Record<string, unknown> {
+    return { ...this.#labels };
+  }
+
+  #maxListeners(): number {
+    return Math.max(1, this.#group.runnerGroup.spec.maxListeners ?? 1);
+  }
+
+  #sessionsChanged(by: 1 | -1): void {
+    this.#sessions += by;
+    if (by > 0) this.#context.metrics.activeSessions.inc(this.#labels);
+    else this.#context.metrics.activeSessions.dec(this.#labels);
+    this.#context.onChange();
+  }
+
+  update(next: ListenerGroup): void {
+    const resized = (next.runnerGroup.spec.maxListeners ?? 1) !== (this.#group.runnerGroup.spec.maxListeners ?? 1);
+    this.#group = next;
+    if (resized) void this.#pool.ensure(this.#maxListeners()).catch((err: unknown) => this.#context.logger.warn({ ...this.#fields(), err }, 'resizing the agent pool failed'));
+    this.#admission.jobEnded(); // the ceiling or template may have changed: sessions waiting for room look again
+  }
+
+  activeSessions(): number {
+    return this.#sessions;
+  }
+
+  conditions(): readonly ConditionInput[] {
+    return this.#conditions.list();
+  }
+
+  agents(): number {
+    return this.#pool.size;
+  }
+
+  activeLoops(): number {
+    return this.#multiplexer.activeLoops;
+  }
+
+  async cancelJob(job: WorkerPodJobRef): Promise<boolean> {
+    const holding = job.planId === undefined ? undefined : this.#held.byPlan(job.planId);
+    if (!holding) return false;
+    const { clock, logger } = this.#context;
+    const log = { ...this.#fields(), plan_id: job.planId, pod: job.podName };
+    const outcome = await withDeadline(clock, this.#timings.controlPlaneTimeoutMs, new AbortController().signal, (signal) => holding.cancelAtGitHub(signal)).catch(
+      (err: unknown) => ({ kind: 'error' as const, error: err instanceof Error ? err : new Error(String(err)) }),
+    );
+    if (outcome.kind === 'accepted') {
+      logger.info(log, 'job of a reaped worker pod completed as cancelled at GitHub');
+      return true;
+    }
+    logger.warn({ ...log, outcome: outcome.kind, ...(outcome.kind === 'error' && { err: outcome.error }) }, 'cancelling the job of a reaped worker pod at GitHub did not succeed');
+    return false;
+  }
+
+  async stop(reason: ListenerStopReason): Promise<void> {
+    this.#stopping ??= this.#multiplexer.stop();
+    await this.#stopping;
+    if (reason === 'deleted') await this.#pool.deleteAll();
+  }
 }

@@ -27,8 +27,9 @@ interface Pending {
 
 /** Admission of one RunnerGroup, shared by all its sessions. */
 export class GroupAdmission {
-  readonly #pending = new Set<Pending>();
-  readonly #waiters = new Set<() => void>();
+  // Both made on first use: an idle group reserves nothing and never waits for room.
+  #pending: Set<Pending> | undefined;
+  #waiters: Set<() => void> | undefined;
   #lock: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -46,7 +47,7 @@ export class GroupAdmission {
       this.kube.listLimitRanges(group.namespace),
     ]);
     const listed = new Set(pods.map((p) => p.metadata?.name));
-    const unseen = [...this.#pending].filter((p) => p.podName === undefined || !listed.has(p.podName)).length;
+    const unseen = [...(this.#pending ?? [])].filter((p) => p.podName === undefined || !listed.has(p.podName)).length;
     const { decision, capacity } = assessAdmission({ group, activePods: pods.filter(isActiveWorkerPod).length, quotas, limitRanges });
     const left = Math.max(0, capacity - unseen);
     if (!decision.admit) return { decision, capacity: 0, detail: `${decision.reason}: ${decision.detail}` };
@@ -59,12 +60,13 @@ export class GroupAdmission {
       const room = await this.room();
       if (room.capacity < 1) return { detail: room.detail };
       const pending: Pending = {};
-      this.#pending.add(pending);
+      const all = (this.#pending ??= new Set());
+      all.add(pending);
       const group = this.group();
       const reservation: Reservation = {
         bind: (planId) => void (pending.podName = workerPodName(group.name, planId)),
         release: () => {
-          if (this.#pending.delete(pending)) this.#wake();
+          if (all.delete(pending)) this.#wake();
         },
       };
       return { reservation };
@@ -79,19 +81,20 @@ export class GroupAdmission {
   }
 
   #wake(): void {
-    for (const wake of [...this.#waiters]) wake();
+    if (this.#waiters) for (const wake of [...this.#waiters]) wake();
   }
 
   /** Waits `ms` on the clock, or less when a job ends or `signal` aborts. */
   async waitForRoom(ms: number, signal: AbortSignal): Promise<void> {
     const early = new AbortController();
     const wake = (): void => early.abort();
-    this.#waiters.add(wake);
+    const waiters = (this.#waiters ??= new Set());
+    waiters.add(wake);
     const linked = linkSignals(signal, early.signal);
     try {
       await this.clock.sleep(ms, linked.signal);
     } finally {
-      this.#waiters.delete(wake);
+      waiters.delete(wake);
       linked.dispose();
     }
   }

@@ -73,31 +73,35 @@ export class HeldJob {
 
 /** The held jobs of one listener. */
 export class HeldJobs {
-  readonly #byPlan = new Map<string, HeldJob>();
-  readonly #byJobId = new Map<string, HeldJob>();
+  // Made with the first job: most listeners idle, and an empty Map still costs its table.
+  #byPlan: Map<string, HeldJob> | undefined;
+  #byJobId: Map<string, HeldJob> | undefined;
 
   /** Adds a job; returns the function that removes it (and ends its pending pod stop). */
   hold(job: HeldJob): () => void {
-    this.#byPlan.set(job.lease.planId, job);
-    this.#byJobId.set(job.lease.jobId.toLowerCase(), job);
+    const byPlan = (this.#byPlan ??= new Map());
+    const byJobId = (this.#byJobId ??= new Map());
+    const jobId = job.lease.jobId.toLowerCase();
+    byPlan.set(job.lease.planId, job);
+    byJobId.set(jobId, job);
     return () => {
       job.end();
-      if (this.#byPlan.get(job.lease.planId) === job) this.#byPlan.delete(job.lease.planId);
-      if (this.#byJobId.get(job.lease.jobId.toLowerCase()) === job) this.#byJobId.delete(job.lease.jobId.toLowerCase());
+      if (byPlan.get(job.lease.planId) === job) byPlan.delete(job.lease.planId);
+      if (byJobId.get(jobId) === job) byJobId.delete(jobId);
     };
   }
 
   /** The held job of a broker job id (GUIDs compared without case), if any. */
   byJobId(jobId: string): HeldJob | undefined {
-    return this.#byJobId.get(jobId.toLowerCase());
+    return this.#byJobId?.get(jobId.toLowerCase());
   }
 
   /** The held job of a plan, if any. */
   byPlan(planId: string): HeldJob | undefined {
-    return this.#byPlan.get(planId);
+    return this.#byPlan?.get(planId);
   }
 
   get size(): number {
-    return this.#byPlan.size;
+    return this.#byPlan?.size ?? 0;
   }
 }

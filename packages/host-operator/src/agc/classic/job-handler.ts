@@ -21,6 +21,8 @@ export interface JobHandlerDeps {
   readonly timings: ClassicTierTimings;
   /** The agent consumed its registration (called right after a successful acquire). */
   readonly onAcquired: () => void;
+  /** Reads the agent's JIT blob for the worker (the pool keeps it in the agent Secret, not in memory). */
+  readonly jitBlob: (agent: PoolAgent) => Promise<string>;
   /** GitHub refused the runner version at acquire. */
   readonly onVersionTooOld: (detail: string) => void;
   /** The jobs this listener holds (a `JobCancellation` or the reaper finds a job's lease and pod there). */
@@ -58,6 +60,8 @@ export async function handleJob(deps: JobHandlerDeps, agent: PoolAgent, broker: 
     const { reservation } = reserved;
     try {
       const message = { runnerRequestId: event.runnerRequestId, runServiceUrl: event.runServiceUrl, ...(event.billingOwnerId !== undefined && { billingOwnerId: event.billingOwnerId }) };
+      // Read beside the acquire, so the worker's blob costs the claim no extra round trip.
+      const blob = readJitBlob(deps, agent, log);
       const outcome = await withDeadline(context.clock, timings.controlPlaneTimeoutMs, signal, (s) => broker.acquireJob(message, s)).catch(
         (err: unknown) => ({ kind: 'error' as const, error: asError(err) }),
       );
@@ -81,7 +85,7 @@ export async function handleJob(deps: JobHandlerDeps, agent: PoolAgent, broker: 
       }
       try {
         reservation.bind(lease.planId);
-        await runJob(deps, agent, broker, lease, payload, acquiredAt, signal);
+        await runJob(deps, broker, lease, payload, await blob, acquiredAt, signal);
       } finally {
         context.inFlight.release(planKey);
       }
@@ -95,8 +99,25 @@ export async function handleJob(deps: JobHandlerDeps, agent: PoolAgent, broker: 
   }
 }
 
+/**
+ * The agent's JIT blob, read once more when the first read fails; undefined (logged) when it cannot be read:
+ * the job still runs from its acquired message, only the runner files are not staged for the worker.
+ */
+async function readJitBlob(deps: JobHandlerDeps, agent: PoolAgent, log: Record<string, unknown>): Promise<string | undefined> {
+  try {
+    return await deps.jitBlob(agent);
+  } catch {
+    try {
+      return await deps.jitBlob(agent);
+    } catch (err) {
+      deps.context.logger.error({ ...log, err }, 'reading the agent Secret\'s JIT config failed; the worker gets no runner files');
+      return undefined;
+    }
+  }
+}
+
 /** Renews and provisions an acquired job to its end, concluding it as failed when its pod can never be created. */
-async function runJob(deps: JobHandlerDeps, agent: PoolAgent, broker: JobBrokerPort, lease: JobLease, payload: string, acquiredAt: Date, signal: AbortSignal): Promise<void> {
+async function runJob(deps: JobHandlerDeps, broker: JobBrokerPort, lease: JobLease, payload: string, jitConfig: string | undefined, acquiredAt: Date, signal: AbortSignal): Promise<void> {
   const { context } = deps;
   let group = deps.group();
   const { logger, clock } = context;
@@ -122,7 +143,7 @@ async function runJob(deps: JobHandlerDeps, agent: PoolAgent, broker: JobBrokerP
   }, watch.signal);
   const jobCancelled = (): boolean => held.cancelledByUser;
   try {
-    const job = { planId: lease.planId, payload, jitConfig: agent.encodedJitConfig, acquiredAt };
+    const job = { planId: lease.planId, payload, jitConfig, acquiredAt };
     let result: ProvisionResult = await provision(job, context.provision, group, { renewal, signal, jobCancelled });
     // Admission raced with another AGC writer: the job is ours now, so wait for room instead of dropping it.
     while (result.kind === 'held' && !signal.aborted && !renewal.abandoned.aborted) {

@@ -242,6 +242,7 @@ export class SessionLoop {
                 this.#d.pool.markConsumed(this.#agent!.index);
                 this.#d.spawnReplacement();
               },
+              jitBlob: (agent) => this.#d.pool.jitBlob(agent),
               onVersionTooOld: (detail) => this.#d.conditions.versionTooOld(detail),
               held: this.#d.held,
               watchSession: (onCancellation, signal) => this.#watchDuringJob(onCancellation, signal),

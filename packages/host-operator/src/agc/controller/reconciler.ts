@@ -32,13 +32,14 @@ import {
 } from '@actions-gateway/core';
 import type { ControllerMetrics } from '@actions-gateway/metrics';
 import { SpanStatusCode, type Tracer } from '@opentelemetry/api';
+import { isDeepStrictEqual } from 'node:util';
 import type { ReconcileResult } from '../../runtime/controller.js';
 import type { CustomResourceClient } from '../../runtime/custom-resource.js';
 import type { EventRecorder } from '../../runtime/events.js';
 import { ensureFinalizer, removeFinalizer } from '../../runtime/finalizers.js';
 import type { Informer } from '../../runtime/informer.js';
 import { isNotFound } from '../../runtime/kube-error.js';
-import { objectKey, splitKey, type KubeObject } from '../../runtime/object.js';
+import { objectKey, splitKey, withoutManagedFields, type KubeObject } from '../../runtime/object.js';
 import { updateStatus } from '../../runtime/status.js';
 import type { GitHubAccess, GroupListener, ListenerGroup, ListenerTierFactory } from '../listener/group-listener.js';
 import type { InFlightJobs } from '../listener/in-flight-jobs.js';
@@ -83,8 +84,8 @@ interface GroupState {
   listener?: GroupListener | undefined;
   protocol?: AcquisitionProtocol | undefined;
   generation?: number | undefined;
-  /** Pods left by an earlier AGC that were already handled (by uid). */
-  readonly orphansHandled: Set<string>;
+  /** Pods left by an earlier AGC that were already handled (by uid); made when the first one is. */
+  orphansHandled?: Set<string>;
 }
 
 const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
@@ -187,10 +188,21 @@ export class RunnerGroupReconciler {
     };
     const previousReady = findCondition(rg.status?.conditions, RunnerGroupConditionType.Ready)?.status;
     let nextReady: string | undefined;
-    await updateStatus(this.o.client, namespace, name, (live) => {
+    // The object this reconcile read is the first "live" one (a conflict re-reads), and an unchanged status
+    // is not written: a reconcile per session change must not cost a write per group.
+    let unread: RunnerGroupObject | undefined = rg;
+    const access = {
+      get: (ns: string, n: string): Promise<RunnerGroupObject> => {
+        const known = unread;
+        unread = undefined;
+        return known ? Promise.resolve(known) : this.o.client.get(ns, n);
+      },
+      patchStatus: (ns: string, n: string, body: object) => this.o.client.patchStatus(ns, n, body),
+    };
+    await updateStatus(access, namespace, name, (live) => {
       const status = computeRunnerGroupStatus(live.status, observed, this.o.clock.now());
       nextReady = findCondition(status.conditions, RunnerGroupConditionType.Ready)?.status;
-      return status;
+      return isDeepStrictEqual(live.status ?? {}, status) ? undefined : status;
     });
     if (nextReady !== previousReady) {
       if (nextReady === 'True') await this.o.events.record(rg, 'Normal', 'ListenerActive', 'Reconcile', `${activeSessions} broker session(s) open`);
@@ -205,7 +217,7 @@ export class RunnerGroupReconciler {
   #state(key: string): GroupState {
     let state = this.#groups.get(key);
     if (!state) {
-      state = { orphansHandled: new Set() };
+      state = {};
       this.#groups.set(key, state);
     }
     return state;
@@ -254,14 +266,14 @@ export class RunnerGroupReconciler {
     const startedAt = this.o.startedAt.getTime();
     for (const pod of this.#groupPods(group)) {
       const uid = pod.metadata?.uid ?? '';
-      if (uid === '' || state.orphansHandled.has(uid)) continue;
+      if (uid === '' || state.orphansHandled?.has(uid)) continue;
       const created = pod.metadata?.creationTimestamp === undefined ? NaN : new Date(pod.metadata.creationTimestamp).getTime();
       if (!(created < startedAt)) continue;
       const planId = jobRefOfPod(pod).planId;
       if (this.#provisioning(pod)) continue; // a listener adopted it
       const phase = pod.status?.phase;
       if (phase !== 'Succeeded' && phase !== 'Failed' && pod.metadata?.deletionTimestamp === undefined) continue;
-      state.orphansHandled.add(uid);
+      (state.orphansHandled ??= new Set()).add(uid);
       const decision = decideOrphanedPod(pod, group);
       const log = { namespace: group.namespace, runner_group: group.name, pod: pod.metadata?.name, plan_id: planId, outcome: decision.outcome.kind };
       if (!decision.rerun) {
@@ -280,7 +292,8 @@ export class RunnerGroupReconciler {
   /** Starts, updates or replaces the group's listener; returns why none runs, if so. */
   async #ensureListener(rg: RunnerGroupObject, group: ProvisionerGroup, state: GroupState, key: string, generation: number): Promise<ObservedGroup['notRunning']> {
     const protocol: AcquisitionProtocol = rg.spec.acquisitionProtocol ?? RUNNER_GROUP_DEFAULTS.acquisitionProtocol;
-    const view: ListenerGroup = { runnerGroup: rg, provisioner: group };
+    // The listener keeps this object for the group's life: without server-side apply's bookkeeping.
+    const view: ListenerGroup = { runnerGroup: withoutManagedFields(rg), provisioner: group };
     if (state.listener && state.protocol !== protocol) {
       // Another tier takes over: the old one hands back its sessions and agents first.
       await state.listener.stop('deleted');

@@ -1,8 +1,9 @@
 // The agent pool against the testkit API server (Secrets through client-node) and the fake GitHub (JIT registration).
 import { createMetrics } from '@actions-gateway/metrics';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { AgentPool, type PoolGroup } from '../../../src/agc/classic/agent-pool.js';
+import { AgentPool, type AgentPoolDeps, type PoolGroup } from '../../../src/agc/classic/agent-pool.js';
 import { createAgentSecretStore } from '../../../src/agc/classic/agent-secret-store.js';
+import { ConcurrencyLimit } from '../../../src/agc/classic/concurrency-limit.js';
 import { LABELS, NAMESPACE, RecordingLogger, metricValue, startClassicEnv, type ClassicEnv } from './support/classic-env.js';
 
 let env: ClassicEnv;
@@ -13,11 +14,12 @@ afterEach(async () => env.close());
 
 const group: PoolGroup = { namespace: NAMESPACE, name: 'linux', uid: '', runnerLabels: LABELS };
 
-function newPool(logger = new RecordingLogger(), metrics = createMetrics('controller')) {
+function newPool(logger = new RecordingLogger(), metrics = createMetrics('controller'), options: { group?: PoolGroup; registrations?: ConcurrencyLimit; registrar?: AgentPoolDeps['registrar'] } = {}) {
   const pool = new AgentPool({
     store: createAgentSecretStore(env.kube.kubeConfig, NAMESPACE),
-    registrar: env.app.registrar,
-    group: () => group,
+    registrar: options.registrar ?? env.app.registrar,
+    group: () => options.group ?? group,
+    ...(options.registrations && { registrations: options.registrations }),
     runnerGroupId: 1,
     runnerVersion: '2.330.0',
     metrics,
@@ -160,4 +162,47 @@ it('rides out a moment of API-server trouble (429, 500) on its Secrets instead o
   expect(pool.size).toBe(1);
   expect(faults.map((f) => f.hits)).toEqual([1, 1]);
   expect([...(await secretsOf()).keys()]).toEqual(['agentpool-linux-0']);
+});
+
+it('keeps the JIT blob in the agent Secret only, reads it back for a job, and refuses a blob of another registration', async () => {
+  const { pool } = newPool();
+  await pool.ensure(1);
+  const agent = pool.claim()!;
+  expect(Object.keys(agent).sort()).toEqual(['index', 'jit', 'name', 'runnerId']);
+  const stored = decode((await secretsOf()).get('agentpool-linux-0')!.data.encodedJITConfig);
+  expect(stored).toMatch(/^[A-Za-z0-9+/=]{100,}$/);
+  expect(await pool.jitBlob(agent)).toBe(stored);
+
+  // Recycled since: the Secret now holds the new runner's blob, which is not the old agent's.
+  const recycled = await pool.recycle(0, 'post_job');
+  await expect(pool.jitBlob(agent)).rejects.toThrow(`agent Secret agentpool-linux-0: data.agentId is ${recycled.runnerId}, not the agent's runner ${agent.runnerId}`);
+  expect(await pool.jitBlob(recycled)).toBe(decode((await secretsOf()).get('agentpool-linux-0')!.data.encodedJITConfig));
+
+  await env.core.deleteNamespacedSecret({ namespace: NAMESPACE, name: 'agentpool-linux-0' });
+  await expect(pool.jitBlob(recycled)).rejects.toThrow('agent Secret agentpool-linux-0 is missing');
+});
+
+it('registers the agents of several groups in parallel, never more at once than the shared limit', async () => {
+  // The real registrar, counting the registrations in flight; GitHub answers each after 300 ms.
+  let inFlight = 0;
+  let most = 0;
+  const registrar: AgentPoolDeps['registrar'] = {
+    generateJitConfig: async (...args) => {
+      most = Math.max(most, ++inFlight);
+      try {
+        return await env.app.registrar.generateJitConfig(...args);
+      } finally {
+        inFlight -= 1;
+      }
+    },
+    deleteRunner: (...args) => env.app.registrar.deleteRunner(...args),
+  };
+  env.fake.control.inject({ method: 'POST', path: '/orgs/acme/actions/runners/generate-jitconfig', action: { latencyMs: 300 }, always: true });
+  const shared = new ConcurrencyLimit(3);
+  const linux = newPool(undefined, undefined, { registrar, registrations: shared });
+  const arm = newPool(undefined, undefined, { registrar, registrations: shared, group: { ...group, name: 'arm' } });
+  await Promise.all([linux.pool.ensure(4), arm.pool.ensure(4)]);
+  expect(liveRunners().map((r) => r.name).sort()).toEqual(['arm-0', 'arm-1', 'arm-2', 'arm-3', 'linux-0', 'linux-1', 'linux-2', 'linux-3']);
+  expect(most).toBe(3);
+  expect(shared.running).toBe(0);
 });

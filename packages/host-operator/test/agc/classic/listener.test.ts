@@ -37,3 +37,17 @@ it('claims queued jobs one at a time, runs each in a worker pod and recycles the
   const secrets = await env.core.listNamespacedSecret({ namespace: 'ci', labelSelector: 'actions-gateway/runner-group=linux' });
   expect(secrets.items.map((s) => s.metadata?.name)).toEqual(['agentpool-linux-0']);
 });
+
+it('stages the acquiring agent\'s JIT blob, read from its Secret, in the job Secret of the worker', async () => {
+  env.kube.kubelet!.script(() => true, { phase: 'Running' }); // the pod (and its job Secret) stays while we look
+  await env.startListener({ spec: { maxListeners: 1 } });
+  await waitFor(async () => (await env.core.listNamespacedSecret({ namespace: 'ci', labelSelector: 'actions-gateway/agent-index=0' })).items.length === 1, 'the agent Secret');
+  const agentSecret = (await env.core.listNamespacedSecret({ namespace: 'ci', labelSelector: 'actions-gateway/agent-index=0' })).items[0]!;
+  env.fake.control.enqueueJob({ repo: 'acme/app', labels: LABELS, durationMs: 60_000 });
+  let jobSecret: { data?: Record<string, string> } | undefined;
+  await waitFor(async () => {
+    jobSecret = (await env.core.listNamespacedSecret({ namespace: 'ci', labelSelector: 'actions-gateway/plan-id' })).items[0];
+    return jobSecret !== undefined;
+  }, 'the job Secret');
+  expect(jobSecret!.data?.['jitconfig']).toBe(agentSecret.data?.['encodedJITConfig']);
+});
