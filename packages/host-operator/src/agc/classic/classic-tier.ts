@@ -36,14 +36,26 @@ export interface ClassicTierOptions {
    * Default {@link DEFAULT_REGISTRATION_CONCURRENCY}.
    */
   readonly registrationConcurrency?: number;
+  /**
+   * Pre-registered spare agents per RunnerGroup beyond `maxListeners` (default 0): a session that just
+   * acquired a job opens its next session on a spare at once while its spent agent is replaced in the
+   * background. Each spare is one more registered runner at GitHub and one more Secret; they are removed with
+   * the group like every agent.
+   */
+  readonly spareAgents?: number;
 }
+
+/** Most spare agents a group may hold (each is a registered runner at GitHub). */
+export const MAX_SPARE_AGENTS = 100;
 
 /** The classic tier's {@link GroupListener}: also exposes its agent pool size and session loops for status and tests. */
 export interface ClassicGroupListener extends GroupListener {
   /** Agents registered now. */
   agents(): number;
-  /** Session loops alive (busy with a job or polling). */
+  /** Session loops alive (polling, or opening a session). */
   activeLoops(): number;
+  /** Agents ready for a session now (registered, unclaimed, not spent). */
+  readyAgents(): number;
 }
 
 /**
@@ -52,6 +64,8 @@ export interface ClassicGroupListener extends GroupListener {
  * (call it from the RunnerGroup finalizer before removing the finalizer; it may be called again after a failure).
  */
 export function createClassicListenerTier(options: ClassicTierOptions): ListenerTierFactory {
+  const spares = options.spareAgents ?? 0;
+  if (!Number.isInteger(spares) || spares < 0 || spares > MAX_SPARE_AGENTS) throw new RangeError(`spareAgents must be a whole number from 0 to ${MAX_SPARE_AGENTS}, got ${spares}`);
   const timings: ClassicTierTimings = { ...DEFAULT_CLASSIC_TIMINGS, ...options.timings };
   const registrations = new ConcurrencyLimit(options.registrationConcurrency ?? DEFAULT_REGISTRATION_CONCURRENCY);
   return (context: ListenerContext): ClassicGroupListener => startClassicListener(context, options, timings, registrations);
@@ -63,6 +77,7 @@ function startClassicListener(context: ListenerContext, options: ClassicTierOpti
   const labels = { namespace, runner_group: name };
   const fields = (): Record<string, unknown> => ({ ...labels });
   const maxListeners = (): number => Math.max(1, group.runnerGroup.spec.maxListeners ?? 1);
+  const poolSize = (): number => maxListeners() + (options.spareAgents ?? 0);
   const clock = toBrokerClock(context.clock);
   const rest = new GitHubRestClient(context.github.target.apiBaseUrl, context.github.tokens, { clock, http: context.github.http });
   const pool = new AgentPool({
@@ -113,7 +128,7 @@ function startClassicListener(context: ListenerContext, options: ClassicTierOpti
       },
     },
     maxListeners,
-    ensureAgents: (signal) => pool.ensure(maxListeners(), signal),
+    ensureAgents: (signal) => pool.ensure(poolSize(), signal),
     timings,
     clock: context.clock,
     logger: context.logger,
@@ -126,13 +141,14 @@ function startClassicListener(context: ListenerContext, options: ClassicTierOpti
     update(next) {
       const resized = (next.runnerGroup.spec.maxListeners ?? 1) !== (group.runnerGroup.spec.maxListeners ?? 1);
       group = next;
-      if (resized) void pool.ensure(maxListeners()).catch((err: unknown) => context.logger.warn({ ...fields(), err }, 'resizing the agent pool failed'));
+      if (resized) void pool.ensure(poolSize()).catch((err: unknown) => context.logger.warn({ ...fields(), err }, 'resizing the agent pool failed'));
       admission.jobEnded(); // the ceiling or template may have changed: sessions waiting for room look again
     },
     activeSessions: () => sessions,
     conditions: () => conditions.list(),
     agents: () => pool.size,
     activeLoops: () => multiplexer.activeLoops,
+    readyAgents: () => pool.ready,
     async cancelJob(job: WorkerPodJobRef): Promise<boolean> {
       const holding = job.planId === undefined ? undefined : held.byPlan(job.planId);
       if (!holding) return false;
@@ -148,7 +164,8 @@ function startClassicListener(context: ListenerContext, options: ClassicTierOpti
       return false;
     },
     async stop(reason: ListenerStopReason) {
-      stopping ??= multiplexer.stop();
+      // The loops and their jobs end first, then the replacements under way (never a runner registered after the last look).
+      stopping ??= multiplexer.stop().then(() => pool.settled());
       await stopping;
       if (reason === 'deleted') await pool.deleteAll();
     },

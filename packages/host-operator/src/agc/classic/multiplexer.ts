@@ -1,7 +1,8 @@
 /**
  * The session loops of one RunnerGroup (gag-system §4.4): one permanent loop, restarted after a failure
  * (with a doubling pause) for as long as the group lives, plus extra loops spawned after each acquired job
- * up to `maxListeners`, which retire once idle. `stop()` ends them all; each deletes its session.
+ * up to `maxListeners`, which retire once idle. Acquired jobs run beside the loops (claim-what-fits admission
+ * bounds them, not the loop count). `stop()` ends them all; each deletes its session.
  */
 import { ExponentialBackoff } from '@actions-gateway/broker-client';
 import type { Clock, Logger } from '@actions-gateway/core';
@@ -11,7 +12,7 @@ import type { ClassicTierTimings } from './timings.js';
 /** What the multiplexer needs beyond what its loops need. */
 export interface MultiplexerDeps {
   /** The loops' shared dependencies, without the multiplexer's own hooks. */
-  readonly loop: Omit<SessionLoopDeps, 'spawnReplacement' | 'isLastListener' | 'overCapacity'>;
+  readonly loop: Omit<SessionLoopDeps, 'spawnReplacement' | 'isLastListener' | 'overCapacity' | 'detach'>;
   readonly maxListeners: () => number;
   /** Makes the agent pool match `maxListeners` (run before each start of the permanent loop). */
   readonly ensureAgents: (signal: AbortSignal) => Promise<void>;
@@ -37,6 +38,7 @@ export class Multiplexer {
       spawnReplacement: () => this.spawnReplacement(),
       isLastListener: () => this.#alive <= 1,
       overCapacity: () => this.#alive > deps.maxListeners(),
+      detach: (job) => this.#track(job),
     };
   }
 
@@ -71,7 +73,7 @@ export class Multiplexer {
     );
   }
 
-  /** Ends every loop (each deletes its session); resolves when all have ended. */
+  /** Ends every loop and every job they run (each deletes its session; pods keep running); resolves when all have ended. */
   async stop(): Promise<void> {
     this.#stop.abort(new Error('listener stopped'));
     while (this.#running.size > 0) await Promise.all([...this.#running]);
