@@ -52,6 +52,8 @@ export class AgentPool {
   /** Spent agents being replaced in the background, by index. */
   readonly #replacing = new Map<number, Promise<void>>();
   readonly #readyWaiters = new Set<() => void>();
+  /** `ensure` calls not finished (agents may still appear). */
+  #ensures = 0;
   #ensuring: Promise<void> = Promise.resolve();
 
   constructor(deps: AgentPoolDeps) {
@@ -80,9 +82,18 @@ export class AgentPool {
    * index; rejects with the first failure after that. Calls are serialised.
    */
   ensure(count: number, signal?: AbortSignal): Promise<void> {
+    this.#ensures += 1;
     const run = this.#ensuring.then(() => this.#ensure(count, signal));
     this.#ensuring = run.catch(() => undefined);
+    void this.#ensuring.finally(() => {
+      this.#ensures -= 1;
+      this.#wakeReady();
+    });
     return run;
+  }
+
+  #wakeReady(): void {
+    for (const wake of [...this.#readyWaiters]) wake();
   }
 
   async #ensure(count: number, signal?: AbortSignal): Promise<void> {
@@ -144,6 +155,7 @@ export class AgentPool {
     await this.#d.store.replace(buildAgentSecret(group, agent, this.#d.runnerVersion));
     this.#agents.set(index, agent);
     this.#consumed.delete(index);
+    this.#wakeReady();
     this.#d.logger.info({ ...this.#fields(index), runner_id: agent.runnerId, runner_name: name }, 'agent registered');
     return agent;
   }
@@ -200,19 +212,20 @@ export class AgentPool {
     this.#replacing.set(index, replaced);
     void replaced.finally(() => {
       this.#replacing.delete(index);
-      for (const wake of [...this.#readyWaiters]) wake();
+      this.#wakeReady();
     });
   }
 
   /**
-   * Claims a ready agent, waiting for a replacement under way when none is ready; undefined when none is
-   * ready and none is coming. Rejects when `signal` aborts.
+   * Claims a ready agent, waiting while one may still come (a replacement or an `ensure` under way: the first
+   * agent registered at startup is taken at once, not after the whole pool); undefined when none is ready
+   * and none is coming. Rejects when `signal` aborts.
    */
   async claimNext(signal: AbortSignal): Promise<PoolAgent | undefined> {
     for (;;) {
       signal.throwIfAborted();
       const agent = this.claim();
-      if (agent || this.#replacing.size === 0) return agent;
+      if (agent || (this.#replacing.size === 0 && this.#ensures === 0)) return agent;
       await new Promise<void>((resolve, reject) => {
         const done = (): void => {
           this.#readyWaiters.delete(done);

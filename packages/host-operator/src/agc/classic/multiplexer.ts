@@ -6,6 +6,7 @@
  */
 import { ExponentialBackoff } from '@actions-gateway/broker-client';
 import type { Clock, Logger } from '@actions-gateway/core';
+import { setMaxListeners } from 'node:events';
 import { SessionLoop, type LoopExit, type SessionLoopDeps } from './session-loop.js';
 import type { ClassicTierTimings } from './timings.js';
 
@@ -33,6 +34,8 @@ export class Multiplexer {
 
   constructor(deps: MultiplexerDeps) {
     this.#d = deps;
+    // Every loop, every job running beside them and every wait for an agent listens to the stop signal.
+    setMaxListeners(0, this.#stop.signal);
     this.#loopDeps = {
       ...deps.loop,
       spawnReplacement: () => this.spawnReplacement(),
@@ -99,12 +102,13 @@ export class Multiplexer {
     this.#alive += 1;
     try {
       while (!signal.aborted) {
-        await this.#d.ensureAgents(signal).catch((err: unknown) => {
+        // The loop takes the first agent ready; the rest of the pool registers meanwhile.
+        const ensured = this.#d.ensureAgents(signal).catch((err: unknown) => {
           if (!signal.aborted) logger.warn({ ...this.#d.fields(), err }, 'the agent pool is incomplete');
         });
-        if (signal.aborted) return;
         const loop = new SessionLoop(this.#loopDeps, true, signal);
         const exit = await loop.run();
+        await ensured;
         if (signal.aborted) return;
         this.#logExit(exit, true);
         if (loop.opened) backoff.reset();

@@ -77,3 +77,16 @@ it('deleting the group deregisters every agent, spares included, and deletes eve
   // The replacement did finish (the runner it registered was then deregistered with the rest).
   expect(registered('linux-0')).toBe(2);
 });
+
+it('opens the first session on the first agent registered, while the rest of the pool still registers', async () => {
+  // GitHub is slow for the first three registrations (whichever agents they are) and quick for the fourth.
+  env.fake.control.inject({ method: 'POST', path: REGISTER, action: { latencyMs: 3_000 }, times: 3 });
+  const { listener } = await env.startListener({ spec: { maxListeners: 1 }, spareAgents: 3 });
+  const registeredWhenListening = await waitFor(() => {
+    const session = env.fake.control.sessions().find((s) => s.status === 'active');
+    return session && env.fake.control.requests().filter((r) => r.path === REGISTER && r.status === 201).length;
+  }, 'a listening session', 15_000);
+  expect(registeredWhenListening).toBe(1);
+  expect(env.fake.control.requests().filter((r) => r.path === REGISTER)).toHaveLength(4);
+  await waitFor(() => listener.agents() === 4, 'the whole pool', 15_000);
+});
