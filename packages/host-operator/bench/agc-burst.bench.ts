@@ -9,13 +9,14 @@
 //      heap measured is the client's alone on both sides; the figure is the heap added per session past the
 //      first tenth (warm-up excluded; the figure with warm-up is printed too). Each group of the AGC side is
 //      one RunnerGroup object, one agent, one session: the whole per-tenant-group cost, not the session's alone.
-// AGC_BENCH_PART=burst|idle runs one part; AGC_BENCH_HEAP_SNAPSHOTS=<dir> writes heap snapshots around the
+// AGC_BENCH_PART=burst|idle runs one part; AGC_BENCH_TRACE=<file> writes the burst's timeline (every call at the
+// fake GitHub, when each pod was seen) for a breakdown of a job's time; AGC_BENCH_HEAP_SNAPSHOTS=<dir> writes heap snapshots around the
 // AGC's idle sessions (for finding what a session holds).
 import { ClassicBrokerSession, GitHubApp } from '@actions-gateway/broker-client';
 import { API_VERSION, RUNNER_GROUP_KIND } from '@actions-gateway/core';
 import { KubeConfig, CoreV1Api, CustomObjectsApi, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setMaxListeners } from 'node:events';
@@ -30,8 +31,16 @@ const JOBS = Number(process.env['AGC_BENCH_JOBS'] ?? 1000);
 const SESSION_COUNTS = (process.env['AGC_BENCH_SESSIONS'] ?? '1000,10000').split(',').map(Number);
 const PART = process.env['AGC_BENCH_PART'];
 const SNAPSHOTS = process.env['AGC_BENCH_HEAP_SNAPSHOTS'];
+const TRACE = process.env['AGC_BENCH_TRACE'];
 const GROUPS = 4;
 const LISTENERS_PER_GROUP = 10;
+/** Pre-registered spare agents per group (AGC_BENCH_SPARES; the tier's `spareAgents`), for the burst part. */
+const SPARES = Number(process.env['AGC_BENCH_SPARES'] ?? LISTENERS_PER_GROUP);
+/**
+ * Agent registrations in flight at once across the groups (AGC_BENCH_REGISTRATIONS; the tier's
+ * `registrationConcurrency`, default 8): every classic job spends one registration, so this bounds jobs/s.
+ */
+const REGISTRATIONS = process.env['AGC_BENCH_REGISTRATIONS'] === undefined ? undefined : Number(process.env['AGC_BENCH_REGISTRATIONS']);
 const NS = 'bench';
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -58,9 +67,9 @@ interface Target {
  * The idle part sets thousands of groups up: more parallel reconciles and registrations than the defaults
  * (which suit a running AGC) only make that setup faster; once the sessions idle, neither holds anything.
  */
-const SETUP = PART === 'idle' ? { concurrency: 32, registrationConcurrency: 32 } : { concurrency: 8, registrationConcurrency: undefined };
+const SETUP = PART === 'idle' ? { concurrency: 32, registrationConcurrency: 32 } : { concurrency: 8, registrationConcurrency: REGISTRATIONS };
 
-async function agcOn(w: Target): Promise<AgcProcess> {
+async function agcOn(w: Target, spareAgents = 0): Promise<AgcProcess> {
   const started = await startAgc(
     ['--kubeconfig', w.kubeconfig, '--metrics-bind-address', '0', '--health-probe-bind-address', '0', '--github-app-dir', w.appDir, '--proxy-ca-file', join(w.appDir, 'none')],
     { POD_NAMESPACE: NS, GITHUB_ORG_URL: `${w.githubUrl}/acme`, GITHUB_API_BASE_URL: w.githubUrl },
@@ -68,6 +77,7 @@ async function agcOn(w: Target): Promise<AgcProcess> {
       tiers: {
         Classic: createClassicListenerTier({
           kubeConfig: w.kubeConfig,
+          spareAgents,
           timings: { restartDelayMs: 50, maxRestartDelayMs: 200, admissionRecheckMs: 100, minPollIntervalMs: 0 },
           ...(SETUP.registrationConcurrency !== undefined && { registrationConcurrency: SETUP.registrationConcurrency }),
         }),
@@ -99,10 +109,12 @@ async function activeSessions(w: Target, names: readonly string[]): Promise<numb
 async function burst(): Promise<Record<string, number>> {
   const fakes = await startBenchFakes(30_000);
   const w = { ...fakes, kubeConfig: fakes.server.kubeConfig, githubUrl: fakes.fake.url, objects: KubernetesObjectApi.makeApiClient(fakes.server.kubeConfig), core: fakes.server.kubeConfig.makeApiClient(CoreV1Api) };
-  const agc = await agcOn(w);
+  const agc = await agcOn(w, SPARES);
   const names = Array.from({ length: GROUPS }, (_, i) => `burst-${i}`);
+  const groupsAt = Date.now();
   for (const n of names) await w.objects.create(group(n, LISTENERS_PER_GROUP));
   await until(async () => (await activeSessions(w, names)) >= GROUPS, 'a session per group', 300_000);
+  const sessionsUpSeconds = (Date.now() - groupsAt) / 1000;
   const created = new Map<string, number>();
   const pods = new Informer<KubeObject>({ kubeConfig: w.server.kubeConfig, path: `/api/v1/namespaces/${NS}/pods` });
   pods.addHandlers({
@@ -130,6 +142,12 @@ async function burst(): Promise<Record<string, number>> {
     if (at !== undefined && seen !== undefined) latencies.push(seen - at);
   }
   const firstAcquire = Math.min(...acquiredAt.values());
+  if (TRACE) {
+    // The raw timeline, for a breakdown of where a job's time goes (every call at the fake GitHub, every pod seen).
+    const requests = w.fake.control.requests().map((r) => ({ at: r.at, method: r.method, path: r.path, status: r.status, query: r.query, body: r.body }));
+    const views = jobs.map((j) => w.fake.control.job(j.requestId));
+    writeFileSync(TRACE, JSON.stringify({ started, requests, jobs: views, podSeen: Object.fromEntries(created) }));
+  }
   await pods.stop();
   await agc.shutdown();
 
@@ -157,6 +175,7 @@ async function burst(): Promise<Record<string, number>> {
     claimToPodP99Ms: percentile(latencies, 0.99),
     jobsPerSecond: JOBS / ((finished - firstAcquire) / 1000),
     enqueueToLastPodSeconds: (finished - started) / 1000,
+    groupsToFirstSessionsSeconds: sessionsUpSeconds,
     baselineCreateP50Ms: median(creates),
     baselineCreateP99Ms: percentile(creates, 0.99),
     baselinePodsPerSecond: JOBS / baseSeconds,
@@ -312,13 +331,13 @@ async function idle(count: number): Promise<Record<string, number>> {
   };
 }
 
-const result: Record<string, unknown> = { groups: GROUPS, listenersPerGroup: LISTENERS_PER_GROUP };
+const result: Record<string, unknown> = { groups: GROUPS, listenersPerGroup: LISTENERS_PER_GROUP, spareAgentsPerGroup: SPARES, registrationConcurrency: REGISTRATIONS ?? 'default' };
 if (PART !== 'idle') {
   const r = await burst();
   result['burst'] = r;
   console.log(
-    `agc burst, ${r.jobs} queued jobs over ${GROUPS} groups × maxListeners ${LISTENERS_PER_GROUP}: claim → pod created p50 ${r.claimToPodP50Ms!.toFixed(1)} ms, p99 ${r.claimToPodP99Ms!.toFixed(1)} ms, ` +
-      `${r.jobsPerSecond!.toFixed(1)} jobs/s (first claim → last pod; enqueue → last pod ${r.enqueueToLastPodSeconds!.toFixed(1)} s) ` +
+    `agc burst, ${r.jobs} queued jobs over ${GROUPS} groups × maxListeners ${LISTENERS_PER_GROUP} (+${SPARES} spare agents, registrations in flight ${REGISTRATIONS ?? 'default'}): claim → pod created p50 ${r.claimToPodP50Ms!.toFixed(1)} ms, p99 ${r.claimToPodP99Ms!.toFixed(1)} ms, ` +
+      `${r.jobsPerSecond!.toFixed(1)} jobs/s (first claim → last pod; enqueue → last pod ${r.enqueueToLastPodSeconds!.toFixed(1)} s; groups created → a session each ${r.groupsToFirstSessionsSeconds!.toFixed(1)} s) ` +
       `| baseline bare client-node creates at concurrency ${GROUPS * LISTENERS_PER_GROUP}: p50 ${r.baselineCreateP50Ms!.toFixed(1)} ms, p99 ${r.baselineCreateP99Ms!.toFixed(1)} ms, ${r.baselinePodsPerSecond!.toFixed(0)} pods/s ` +
       `(ratio jobs/s ÷ pods/s ${(r.jobsPerSecond! / r.baselinePodsPerSecond!).toFixed(3)}) | goal ≥ 500 jobs/s, p99 ≤ 50 ms`,
   );

@@ -136,6 +136,9 @@ describe(`chaos: agc under GitHub faults (${full ? 'full' : 'reduced'})`, () => 
       faultMs: plan.stormMs,
       boundMs: 60_000,
     });
+    // Held long-polls can claim the jobs before the storm reaches them: wait for a 429'd session's next poll
+    // (at least one), then every such pair is checked (a poll before Retry-After fails and stays failing).
+    await eventually(() => assertRetryAfterHonoured(r.faultIds[0]!, retryAfterS * 1000) > 0, 'a session polling again after its 429', 30_000);
     expect(assertRetryAfterHonoured(r.faultIds[0]!, retryAfterS * 1000)).toBeGreaterThan(0);
   }, 120_000);
 

@@ -1,8 +1,9 @@
 /**
  * The pool of single-use JIT agents of one RunnerGroup (gag-system §4.3, without its defects): one agent per
- * index below `maxListeners`, each registered at GitHub as `<rg>-<i>` and kept in its Secret. A session
- * claims an agent, marks it consumed once it acquired a job, and recycles it (deregister, register again,
- * rewrite the Secret); agents left consumed by a failed recycle are repaired by the next `ensure`.
+ * index below `maxListeners` plus a few spares, each registered at GitHub as `<rg>-<i>` and kept in its
+ * Secret. A session claims an agent; once it acquired a job the agent is spent: the pool replaces it in the
+ * background (deregister, register again, rewrite the Secret) while the session moves on to a ready spare.
+ * Agents left consumed by a failed replacement are repaired by the next `ensure`.
  */
 import type { RunnerRegistrar } from '@actions-gateway/broker-client';
 import { Labels, type Logger, type Secret } from '@actions-gateway/core';
@@ -48,6 +49,11 @@ export class AgentPool {
   readonly #claimed = new Set<number>();
   readonly #consumed = new Set<number>();
   readonly #registrations: ConcurrencyLimit;
+  /** Spent agents being replaced in the background, by index. */
+  readonly #replacing = new Map<number, Promise<void>>();
+  readonly #readyWaiters = new Set<() => void>();
+  /** `ensure` calls not finished (agents may still appear). */
+  #ensures = 0;
   #ensuring: Promise<void> = Promise.resolve();
 
   constructor(deps: AgentPoolDeps) {
@@ -76,9 +82,18 @@ export class AgentPool {
    * index; rejects with the first failure after that. Calls are serialised.
    */
   ensure(count: number, signal?: AbortSignal): Promise<void> {
+    this.#ensures += 1;
     const run = this.#ensuring.then(() => this.#ensure(count, signal));
     this.#ensuring = run.catch(() => undefined);
+    void this.#ensuring.finally(() => {
+      this.#ensures -= 1;
+      this.#wakeReady();
+    });
     return run;
+  }
+
+  #wakeReady(): void {
+    for (const wake of [...this.#readyWaiters]) wake();
   }
 
   async #ensure(count: number, signal?: AbortSignal): Promise<void> {
@@ -119,9 +134,11 @@ export class AgentPool {
         });
       }),
     );
-    const excess = [...new Set([...secrets.keys(), ...this.#agents.keys()].filter((i) => i >= count && !this.#claimed.has(i)))];
+    // An agent being replaced is left to its replacement; the next ensure removes or repairs it.
+    const busy = (i: number): boolean => this.#claimed.has(i) || this.#replacing.has(i);
+    const excess = [...new Set([...secrets.keys(), ...this.#agents.keys()].filter((i) => i >= count && !busy(i)))];
     await Promise.all(excess.map((index) => attempt(index, 'removing the excess agent failed', () => this.#remove(index, secrets.get(index), signal))));
-    const parked = [...this.#consumed].filter((index) => index < count && !this.#claimed.has(index));
+    const parked = [...this.#consumed].filter((index) => index < count && !busy(index));
     await Promise.all(parked.map((index) => attempt(index, 'repairing the parked agent failed', async () => void (await this.recycle(index, 'reconcile_repair', signal)))));
     if (errors.length > 0) throw errors[0]!;
   }
@@ -140,6 +157,7 @@ export class AgentPool {
     await this.#d.store.replace(buildAgentSecret(group, agent, this.#d.runnerVersion, runner.encodedJitConfig));
     this.#agents.set(index, agent);
     this.#consumed.delete(index);
+    this.#wakeReady();
     this.#d.logger.info({ ...this.#fields(index), runner_id: agent.runnerId, runner_name: name }, 'agent registered');
     return agent;
   }
@@ -176,6 +194,64 @@ export class AgentPool {
     return this.#agents.get(free);
   }
 
+  /** Agents ready now: registered, neither claimed, consumed nor being replaced. */
+  get ready(): number {
+    return [...this.#agents.keys()].filter((i) => !this.#claimed.has(i) && !this.#consumed.has(i)).length;
+  }
+
+  /** Spent agents whose replacement is under way. */
+  get replacing(): number {
+    return this.#replacing.size;
+  }
+
+  /**
+   * The agent of a session that acquired a job: GitHub consumed its registration. Gives the index up and
+   * replaces the agent in the background (`post_job`, bounded by the registration limit), so the session can
+   * take a ready agent at once. A failed replacement is counted and leaves the agent parked for `ensure`.
+   */
+  spend(index: number): void {
+    this.#consumed.add(index);
+    this.#claimed.delete(index);
+    if (this.#replacing.has(index)) return;
+    const replaced = this.recycle(index, 'post_job').then(
+      () => undefined,
+      () => undefined, // counted and logged by recycle; the agent stays parked
+    );
+    this.#replacing.set(index, replaced);
+    void replaced.finally(() => {
+      this.#replacing.delete(index);
+      this.#wakeReady();
+    });
+  }
+
+  /**
+   * Claims a ready agent, waiting while one may still come (a replacement or an `ensure` under way: the first
+   * agent registered at startup is taken at once, not after the whole pool); undefined when none is ready
+   * and none is coming. Rejects when `signal` aborts.
+   */
+  async claimNext(signal: AbortSignal): Promise<PoolAgent | undefined> {
+    for (;;) {
+      signal.throwIfAborted();
+      const agent = this.claim();
+      if (agent || (this.#replacing.size === 0 && this.#ensures === 0)) return agent;
+      await new Promise<void>((resolve, reject) => {
+        const done = (): void => {
+          this.#readyWaiters.delete(done);
+          signal.removeEventListener('abort', done);
+          if (signal.aborted) reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+          else resolve();
+        };
+        this.#readyWaiters.add(done);
+        signal.addEventListener('abort', done, { once: true });
+      });
+    }
+  }
+
+  /** Resolves once no replacement is under way (before a shutdown hands the agents on, or deletes them). */
+  async settled(): Promise<void> {
+    while (this.#replacing.size > 0) await Promise.all([...this.#replacing.values()]);
+  }
+
   /** Gives a claimed agent back; a consumed one stays parked until it is recycled. */
   release(index: number): void {
     this.#claimed.delete(index);
@@ -209,6 +285,8 @@ export class AgentPool {
   /** Deregisters every agent (best-effort) and deletes every agent Secret of the group; rejects with the last failure. */
   async deleteAll(signal?: AbortSignal): Promise<void> {
     await this.#ensuring;
+    // A replacement finishing after the list below would leave a runner and a Secret behind.
+    await this.settled();
     const group = this.#d.group();
     let last: Error | undefined;
     const secrets = await this.#d.store.list(agentSecretLabels(group.name));

@@ -37,14 +37,26 @@ export interface ClassicTierOptions {
    * Default {@link DEFAULT_REGISTRATION_CONCURRENCY}.
    */
   readonly registrationConcurrency?: number;
+  /**
+   * Pre-registered spare agents per RunnerGroup beyond `maxListeners` (default 0): a session that just
+   * acquired a job opens its next session on a spare at once while its spent agent is replaced in the
+   * background. Each spare is one more registered runner at GitHub and one more Secret; they are removed with
+   * the group like every agent.
+   */
+  readonly spareAgents?: number;
 }
 
-/** The classic tier's `GroupListener`: also exposes its agent pool size and session loops for status and tests. */
+/** Most spare agents a group may hold (each is a registered runner at GitHub). */
+export const MAX_SPARE_AGENTS = 100;
+
+/** The classic tier's {@link GroupListener}: also exposes its agent pool size and session loops for status and tests. */
 export interface ClassicGroupListener extends GroupListener {
   /** Agents registered now. */
   agents(): number;
-  /** Session loops alive (busy with a job or polling). */
+  /** Session loops alive (polling, or opening a session). */
   activeLoops(): number;
+  /** Agents ready for a session now (registered, unclaimed, not spent). */
+  readyAgents(): number;
 }
 
 /**
@@ -53,6 +65,8 @@ export interface ClassicGroupListener extends GroupListener {
  * (call it from the RunnerGroup finalizer before removing the finalizer; it may be called again after a failure).
  */
 export function createClassicListenerTier(options: ClassicTierOptions): ListenerTierFactory {
+  const spares = options.spareAgents ?? 0;
+  if (!Number.isInteger(spares) || spares < 0 || spares > MAX_SPARE_AGENTS) throw new RangeError(`spareAgents must be a whole number from 0 to ${MAX_SPARE_AGENTS}, got ${spares}`);
   const timings: ClassicTierTimings = { ...DEFAULT_CLASSIC_TIMINGS, ...options.timings };
   const shared = new TierShared(options, timings);
   return (context: ListenerContext): ClassicGroupListener => new ClassicListener(context, options, timings, shared);
@@ -129,12 +143,14 @@ class ClassicListener implements ClassicGroupListener {
   readonly #held = new HeldJobs();
   readonly #multiplexer: Multiplexer;
   #group: ListenerGroup;
+  readonly #spares: number;
   #sessions = 0;
   #stopping: Promise<void> | undefined;
 
   constructor(context: ListenerContext, options: ClassicTierOptions, timings: ClassicTierTimings, shared: TierShared) {
     this.#context = context;
     this.#timings = timings;
+    this.#spares = options.spareAgents ?? 0;
     this.#group = context.group;
     const { namespace, name } = context.group.provisioner;
     this.#labels = { namespace, runner_group: name };
@@ -166,7 +182,7 @@ class ClassicListener implements ClassicGroupListener {
         sessionClosed: () => this.#sessionsChanged(-1),
       },
       maxListeners: () => this.#maxListeners(),
-      ensureAgents: (signal) => this.#pool.ensure(this.#maxListeners(), signal),
+      ensureAgents: (signal) => this.#pool.ensure(this.#poolSize(), signal),
       timings,
       clock: context.clock,
       logger: context.logger,
@@ -183,6 +199,10 @@ class ClassicListener implements ClassicGroupListener {
     return Math.max(1, this.#group.runnerGroup.spec.maxListeners ?? 1);
   }
 
+  #poolSize(): number {
+    return this.#maxListeners() + this.#spares;
+  }
+
   #sessionsChanged(by: 1 | -1): void {
     this.#sessions += by;
     if (by > 0) this.#context.metrics.activeSessions.inc(this.#labels);
@@ -193,7 +213,7 @@ class ClassicListener implements ClassicGroupListener {
   update(next: ListenerGroup): void {
     const resized = (next.runnerGroup.spec.maxListeners ?? 1) !== (this.#group.runnerGroup.spec.maxListeners ?? 1);
     this.#group = next;
-    if (resized) void this.#pool.ensure(this.#maxListeners()).catch((err: unknown) => this.#context.logger.warn({ ...this.#fields(), err }, 'resizing the agent pool failed'));
+    if (resized) void this.#pool.ensure(this.#poolSize()).catch((err: unknown) => this.#context.logger.warn({ ...this.#fields(), err }, 'resizing the agent pool failed'));
     this.#admission.jobEnded(); // the ceiling or template may have changed: sessions waiting for room look again
   }
 
@@ -207,6 +227,10 @@ class ClassicListener implements ClassicGroupListener {
 
   agents(): number {
     return this.#pool.size;
+  }
+
+  readyAgents(): number {
+    return this.#pool.ready;
   }
 
   activeLoops(): number {
@@ -230,7 +254,8 @@ class ClassicListener implements ClassicGroupListener {
   }
 
   async stop(reason: ListenerStopReason): Promise<void> {
-    this.#stopping ??= this.#multiplexer.stop();
+    // The loops and their jobs end first, then the replacements under way (never a runner registered after the last look).
+    this.#stopping ??= this.#multiplexer.stop().then(() => this.#pool.settled());
     await this.#stopping;
     if (reason === 'deleted') await this.#pool.deleteAll();
   }

@@ -1,17 +1,19 @@
 /**
  * The session loops of one RunnerGroup (gag-system §4.4): one permanent loop, restarted after a failure
  * (with a doubling pause) for as long as the group lives, plus extra loops spawned after each acquired job
- * up to `maxListeners`, which retire once idle. `stop()` ends them all; each deletes its session.
+ * up to `maxListeners`, which retire once idle. Acquired jobs run beside the loops (claim-what-fits admission
+ * bounds them, not the loop count). `stop()` ends them all; each deletes its session.
  */
 import { ExponentialBackoff } from '@actions-gateway/broker-client';
 import type { Clock, Logger } from '@actions-gateway/core';
+import { setMaxListeners } from 'node:events';
 import { SessionLoop, type LoopExit, type SessionLoopDeps } from './session-loop.js';
 import type { ClassicTierTimings } from './timings.js';
 
 /** What the multiplexer needs beyond what its loops need. */
 export interface MultiplexerDeps {
   /** The loops' shared dependencies, without the multiplexer's own hooks. */
-  readonly loop: Omit<SessionLoopDeps, 'spawnReplacement' | 'isLastListener' | 'overCapacity'>;
+  readonly loop: Omit<SessionLoopDeps, 'spawnReplacement' | 'isLastListener' | 'overCapacity' | 'detach'>;
   readonly maxListeners: () => number;
   /** Makes the agent pool match `maxListeners` (run before each start of the permanent loop). */
   readonly ensureAgents: (signal: AbortSignal) => Promise<void>;
@@ -32,11 +34,14 @@ export class Multiplexer {
 
   constructor(deps: MultiplexerDeps) {
     this.#d = deps;
+    // Every loop, every job running beside them and every wait for an agent listens to the stop signal.
+    setMaxListeners(0, this.#stop.signal);
     this.#loopDeps = {
       ...deps.loop,
       spawnReplacement: () => this.spawnReplacement(),
       isLastListener: () => this.#alive <= 1,
       overCapacity: () => this.#alive > deps.maxListeners(),
+      detach: (job) => this.#track(job),
     };
   }
 
@@ -71,7 +76,7 @@ export class Multiplexer {
     );
   }
 
-  /** Ends every loop (each deletes its session); resolves when all have ended. */
+  /** Ends every loop and every job they run (each deletes its session; pods keep running); resolves when all have ended. */
   async stop(): Promise<void> {
     this.#stop.abort(new Error('listener stopped'));
     while (this.#running.size > 0) await Promise.all([...this.#running]);
@@ -97,12 +102,13 @@ export class Multiplexer {
     this.#alive += 1;
     try {
       while (!signal.aborted) {
-        await this.#d.ensureAgents(signal).catch((err: unknown) => {
+        // The loop takes the first agent ready; the rest of the pool registers meanwhile.
+        const ensured = this.#d.ensureAgents(signal).catch((err: unknown) => {
           if (!signal.aborted) logger.warn({ ...this.#d.fields(), err }, 'the agent pool is incomplete');
         });
-        if (signal.aborted) return;
         const loop = new SessionLoop(this.#loopDeps, true, signal);
         const exit = await loop.run();
+        await ensured;
         if (signal.aborted) return;
         this.#logExit(exit, true);
         if (loop.opened) backoff.reset();

@@ -1,10 +1,11 @@
 /**
  * One listener session of a RunnerGroup (gag-system §4.5, DESIGN §3.1): it holds one pool agent, keeps a
  * broker session for it through the heal ladder, polls only while the group has room, and hands each job
- * to the job handler. After a job the agent's registration is spent, so it is recycled (`post_job`) and a
- * new session opened; the same loop polls on.
+ * to the job handler. Once a job is acquired the job keeps the session (it polls it for a JobCancellation
+ * and closes it when its pod ends) and runs on its own; the agent's registration is spent, so the pool
+ * replaces it in the background while this loop takes a ready agent, opens a new session and polls on.
  */
-import { BrokerClientError, ClassicBrokerSession, type ClassicSessionOptions, type PollResult } from '@actions-gateway/broker-client';
+import { BrokerClientError, ClassicBrokerSession, type ClassicSessionOptions, type PollResult, type RunnerJobRequestEvent } from '@actions-gateway/broker-client';
 import { linkSignals, type ProvisionerGroup } from '@actions-gateway/core';
 import type { ListenerContext } from '../listener/group-listener.js';
 import { createJobBrokerPort } from '../ports/job-broker-port.js';
@@ -39,11 +40,16 @@ export interface SessionLoopDeps {
   readonly held: HeldJobs;
   /** Session settings except the agent's JIT config. */
   readonly session: Omit<ClassicSessionOptions, 'jit' | 'ownerName'>;
-  /** A session was opened / closed at GitHub (the `active_sessions` gauge and status). */
+  /**
+   * A listening session was opened / closed at GitHub (the `active_sessions` gauge and status). A session
+   * handed to its acquired job stops counting then: it only waits for that job's cancellation.
+   */
   readonly sessionOpened: () => void;
   readonly sessionClosed: () => void;
   /** A job was acquired: the multiplexer may add a session. */
   readonly spawnReplacement: () => void;
+  /** Runs an acquired job on its own (the multiplexer waits for it on stop). */
+  readonly detach: (job: Promise<void>) => void;
   /** True when no other session loop of the group runs (an idle last session never retires). */
   readonly isLastListener: () => boolean;
   /** True when the group runs more session loops than `maxListeners` allows now. */
@@ -100,10 +106,10 @@ export class SessionLoop {
   }
 
   async run(): Promise<LoopExit> {
-    const agent = this.#d.pool.claim();
-    if (!agent) return { kind: 'no_agent' };
-    this.#agent = agent;
     try {
+      // A spent agent being replaced counts as coming: a loop spawned in a burst waits for it.
+      this.#agent = await this.#d.pool.claimNext(this.#signal);
+      if (!this.#agent) return { kind: 'no_agent' };
       await this.#heal('startup');
       return await this.#poll();
     } catch (err) {
@@ -113,14 +119,16 @@ export class SessionLoop {
       return { kind: 'error', error: asError(err) };
     } finally {
       await this.#closeSession();
-      this.#d.pool.release(this.#agent.index);
+      if (this.#agent) this.#d.pool.release(this.#agent.index);
     }
   }
 
   async #openSession(): Promise<void> {
     const agent = this.#agent!;
     const { context, timings } = this.#d;
-    this.#session = await withDeadline(context.clock, timings.controlPlaneTimeoutMs, this.#signal, (signal) =>
+    // Not cut short by a stop: a create GitHub already carried out would leave a session nobody deletes. The
+    // deadline bounds it; once it returns, a stopping loop deletes the session on its way out.
+    this.#session = await withDeadline(context.clock, timings.controlPlaneTimeoutMs, new AbortController().signal, (signal) =>
       ClassicBrokerSession.create({ ...this.#d.session, jit: agent.jit, ownerName: agent.name }, signal),
     );
     this.#rateLimitedSince = undefined;
@@ -133,6 +141,11 @@ export class SessionLoop {
     if (!session) return;
     this.#session = undefined;
     this.#d.sessionClosed();
+    await this.#delete(session);
+  }
+
+  /** Deletes a session at GitHub (best effort, bounded). */
+  async #delete(session: ClassicBrokerSession): Promise<void> {
     const { clock, logger } = this.#d.context;
     await withDeadline(clock, this.#d.timings.sessionCloseTimeoutMs, new AbortController().signal, (signal) => session.close(signal)).catch((err: unknown) =>
       logger.debug({ ...this.#fields(), err }, 'deleting the broker session failed (best effort)'),
@@ -176,17 +189,56 @@ export class SessionLoop {
     if (isUnauthorizedCreate(err)) this.#d.conditions.unauthorized(detail);
   }
 
-  /** After a job the agent's registration is spent: recycle it and open a session for the new one. */
-  async #recycleAfterJob(): Promise<void> {
-    await this.#closeSession();
-    this.#agent = await this.#d.pool.recycle(this.#agent!.index, 'post_job', this.#signal);
-    try {
-      await this.#openSession();
-    } catch (err) {
-      this.#refused(err);
-      throw err;
+  /** After an acquired job: a ready agent (waiting for a replacement when none is) and a session for it. */
+  async #nextAgent(): Promise<boolean> {
+    this.#agent = await this.#d.pool.claimNext(this.#signal);
+    if (!this.#agent) return false;
+    await this.#heal('startup');
+    return true;
+  }
+
+  /**
+   * Hands a delivered job to the job handler. Resolves `detached` once it is acquired: from then on the job
+   * owns this session and the spent agent, and runs on its own.
+   */
+  async #takeJob(event: RunnerJobRequestEvent): Promise<'detached' | 'not_acquired'> {
+    const session = this.#session!;
+    const agent = this.#agent!;
+    let handedOver!: (acquired: boolean) => void;
+    const acquired = new Promise<boolean>((resolve) => (handedOver = resolve));
+    const job = handleJob(
+      {
+        context: this.#d.context,
+        group: this.#d.group,
+        admission: this.#d.admission,
+        timings: this.#d.timings,
+        onAcquired: () => {
+          this.#session = undefined;
+          this.#agent = undefined;
+          this.#d.pool.spend(agent.index);
+          this.#d.spawnReplacement();
+          handedOver(true);
+        },
+        jitBlob: (held) => this.#d.pool.jitBlob(held),
+        onVersionTooOld: (detail) => this.#d.conditions.versionTooOld(detail),
+        held: this.#d.held,
+        watchSession: (onCancellation, signal) => this.#watchDuringJob(session, onCancellation, signal),
+      },
+      agent,
+      createJobBrokerPort({ session }),
+      event,
+      this.#signal,
+    );
+    void job.then(() => handedOver(false));
+    if (!(await acquired)) {
+      await job;
+      return 'not_acquired';
     }
-    this.#d.conditions.sessionCreated(false);
+    // No longer a listening session (the gauge and status count those): the job polls it only for its own
+    // cancellation, and deletes it when its pod ends.
+    this.#d.sessionClosed();
+    this.#d.detach(job.then(() => this.#delete(session)));
+    return 'detached';
   }
 
   async #poll(): Promise<LoopExit> {
@@ -195,7 +247,7 @@ export class SessionLoop {
     let emptyPolls = 0;
     for (;;) {
       if (this.#signal.aborted) return { kind: 'stopped' };
-      const room = await admission.room().catch((err: unknown) => {
+      const room = await admission.roomSoon().catch((err: unknown) => {
         context.logger.warn({ ...this.#fields(), err }, 'reading the admission snapshot failed');
         return undefined;
       });
@@ -232,30 +284,11 @@ export class SessionLoop {
       switch (event.type) {
         case 'RunnerJobRequest': {
           emptyPolls = 0;
-          const handled = await handleJob(
-            {
-              context,
-              group: this.#d.group,
-              admission,
-              timings,
-              onAcquired: () => {
-                this.#d.pool.markConsumed(this.#agent!.index);
-                this.#d.spawnReplacement();
-              },
-              jitBlob: (agent) => this.#d.pool.jitBlob(agent),
-              onVersionTooOld: (detail) => this.#d.conditions.versionTooOld(detail),
-              held: this.#d.held,
-              watchSession: (onCancellation, signal) => this.#watchDuringJob(onCancellation, signal),
-            },
-            this.#agent!,
-            createJobBrokerPort({ session: this.#session! }),
-            event,
-            this.#signal,
-          );
+          const taken = await this.#takeJob(event);
           if (this.#signal.aborted) return { kind: 'stopped' };
-          if (handled.acquired) {
+          if (taken === 'detached') {
             if (!this.permanent && this.#d.overCapacity()) return { kind: 'idle' };
-            await this.#recycleAfterJob();
+            if (!(await this.#nextAgent())) return { kind: 'no_agent' };
           }
           break;
         }
@@ -282,9 +315,7 @@ export class SessionLoop {
    * a user's cancellation of the job arrives here as `JobCancellation`. Ends when `signal` aborts or the
    * session is no longer usable (then a cancellation still reaches the AGC as renewjob's 404/410).
    */
-  async #watchDuringJob(onCancellation: (jobId: string) => void, signal: AbortSignal): Promise<void> {
-    const session = this.#session;
-    if (!session) return;
+  async #watchDuringJob(session: ClassicBrokerSession, onCancellation: (jobId: string) => void, signal: AbortSignal): Promise<void> {
     const { context, timings } = this.#d;
     const both = linkSignals(signal, this.#signal);
     try {

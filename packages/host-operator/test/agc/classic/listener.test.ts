@@ -1,5 +1,6 @@
 // The classic tier end to end: a listener registers its agent, opens a session, claims queued jobs, runs each
-// in a worker pod (the kubelet simulator ends them), recycles its agent after every job and polls on.
+// in a worker pod (the kubelet simulator ends them) beside the loop, replaces its spent agent after every job
+// and polls on.
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { LABELS, metricValue, startClassicEnv, waitFor, workerPods, type ClassicEnv } from './support/classic-env.js';
 
@@ -9,7 +10,7 @@ beforeEach(async () => {
 });
 afterEach(async () => env.close());
 
-it('claims queued jobs one at a time, runs each in a worker pod and recycles the agent after each', async () => {
+it('claims queued jobs, runs each in a worker pod and replaces the agent after each', async () => {
   const { listener } = await env.startListener({ spec: { maxListeners: 1 } });
   const jobs = [1, 2, 3].map(() => env.fake.control.enqueueJob({ repo: 'acme/app', labels: LABELS, durationMs: 100 }));
 
@@ -20,12 +21,13 @@ it('claims queued jobs one at a time, runs each in a worker pod and recycles the
   expect(await metricValue(env.metrics, 'actions_gateway_pod_creation_latency_seconds_count')).toBe(3);
 
   // Steady state: one session open at GitHub, counted by the gauge and by status.
+  // (the jobs' own sessions are deleted as their pods end).
   await waitFor(() => listener.activeSessions() === 1, 'a session after the last recycle');
   expect(await metricValue(env.metrics, 'actions_gateway_active_sessions', { namespace: 'ci', runner_group: 'linux' })).toBe(1);
-  expect(env.fake.control.sessions().filter((s) => s.status === 'active')).toHaveLength(1);
+  await waitFor(() => env.fake.control.sessions().filter((s) => s.status === 'active').length === 1, 'the jobs\' sessions deleted');
   expect(listener.conditions()).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'RunnerVersionTooOld', status: 'False', reason: 'VersionAccepted' })]));
 
-  // With maxListeners 1 the group never ran two jobs at once: each pod ended before the next job was claimed.
+  // One claim per job: nothing was acquired twice.
   const acquires = env.fake.control.requests().filter((r) => r.path.endsWith('/acquirejob') && r.status === 200);
   expect(acquires).toHaveLength(3);
 

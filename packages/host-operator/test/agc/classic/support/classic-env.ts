@@ -58,6 +58,8 @@ export interface EnvOptions {
   readonly holdMs?: number;
   /** Use the RunnerGroup already created under this name (a restarted AGC). */
   readonly reuse?: boolean;
+  /** The tier's pre-registered spare agents per group. */
+  readonly spareAgents?: number;
 }
 
 export interface ClassicEnv {
@@ -128,7 +130,7 @@ export async function startClassicEnv(options: { kubelet?: KubeletOptions | fals
         logger,
         onChange: () => void (changes.count += 1),
       };
-      const listener = createClassicListenerTier({ kubeConfig: kube.kubeConfig, timings: { ...FAST_TIMINGS, ...o.timings } })(context) as ClassicGroupListener;
+      const listener = createClassicListenerTier({ kubeConfig: kube.kubeConfig, timings: { ...FAST_TIMINGS, ...o.timings }, ...(o.spareAgents !== undefined && { spareAgents: o.spareAgents }) })(context) as ClassicGroupListener;
       listeners.push(listener);
       return { listener, context, group, changes };
     },
