@@ -41,7 +41,7 @@ export const runnerGroupSpecProperties: Readonly<Record<string, SchemaNode>> = {
     default: D.acquisitionProtocol,
     description: 'ScaleSet: GitHub runner scale-set API. Classic: broker sessions with single-use JIT agents.',
   }),
-  maxListeners: int32({ minimum: 1, maximum: 1000, default: D.maxListeners, description: 'Concurrent listener sessions.' }),
+  maxListeners: int32({ minimum: 1, maximum: 1000, default: D.maxListeners, description: 'Concurrent listener sessions polling for jobs. A running job does not hold one: cap running jobs with maxWorkers.' }),
   maxWorkers: int32({ minimum: 1, description: 'Cap on active (Pending + Running) worker pods. Must equal the last tier threshold when tiers are set.' }),
   runnerLabels: {
     type: 'array',
