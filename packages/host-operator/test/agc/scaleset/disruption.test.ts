@@ -16,6 +16,16 @@ afterEach(async (ctx) => {
   env = undefined;
 });
 
+/** Starts the tier on `e` and queues one job, which the stand-in runner takes and holds. */
+async function holdOneJob(e: ScaleSetEnv) {
+  e.runners.holdJobs = true;
+  e.start(createScaleSetListenerTier({ kubeConfig: e.server.kubeConfig, conflictRetryMs: 100, errorBackoffMs: 50, startGraceMs: 200 }));
+  await waitFor('the scale set', () => e.fake.control.scaleSets().length === 1);
+  const job = e.fake.control.enqueueJob({ repo: 'acme/app', labels: ['linux'] });
+  await waitFor('the runner to hold the job', () => e.runners.held.length === 1);
+  return job;
+}
+
 const runningPods = async (e: ScaleSetEnv) => (await e.port.listPods(NAMESPACE, {})).filter((p) => p.status?.phase === 'Running');
 
 it('gives a job a new pod when its pod is evicted before the runner took it; no re-run', async () => {
@@ -37,11 +47,7 @@ it('gives a job a new pod when its pod is evicted before the runner took it; no 
 
 it('re-runs a run whose pod was evicted while its runner held the job, once GitHub concluded it', async () => {
   env = await startScaleSetEnv({ podQuota: 2 });
-  env.runners.holdJobs = true;
-  env.start(createScaleSetListenerTier({ kubeConfig: env.server.kubeConfig, conflictRetryMs: 100, errorBackoffMs: 50, startGraceMs: 200 }));
-  await waitFor('the scale set', () => env!.fake.control.scaleSets().length === 1);
-  const job = env.fake.control.enqueueJob({ repo: 'acme/app', labels: ['linux'] });
-  await waitFor('the runner to hold the job', () => env!.runners.held.length === 1);
+  const job = await holdOneJob(env);
   await waitFor('JobStarted stored', async () => {
     const cm = await env!.core.readNamespacedConfigMap({ namespace: NAMESPACE, name: 'linux-scaleset-state' });
     return Object.values(cm.data ?? {}).some((v) => v.includes('"phase":"started"'));
@@ -66,11 +72,7 @@ it('re-runs a run whose pod was evicted while its runner held the job, once GitH
 // pod end. A cancel learned after the disruption began is the killed runner's, not a user's: re-run.
 it('re-runs a gracefully preempted job whose JobCompleted canceled arrived before its pod ended', async () => {
   env = await startScaleSetEnv({ podQuota: 2 });
-  env.runners.holdJobs = true;
-  env.start(createScaleSetListenerTier({ kubeConfig: env.server.kubeConfig, conflictRetryMs: 100, errorBackoffMs: 50, startGraceMs: 200 }));
-  await waitFor('the scale set', () => env!.fake.control.scaleSets().length === 1);
-  const job = env.fake.control.enqueueJob({ repo: 'acme/app', labels: ['linux'] });
-  await waitFor('the runner to hold the job', () => env!.runners.held.length === 1);
+  const job = await holdOneJob(env);
   const stored = async (text: string) => Object.values((await env!.core.readNamespacedConfigMap({ namespace: NAMESPACE, name: 'linux-scaleset-state' })).data ?? {}).some((v) => v.includes(text));
   await waitFor('JobStarted stored', () => stored('"phase":"started"'));
   const [pod] = await runningPods(env);
