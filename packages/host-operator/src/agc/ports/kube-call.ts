@@ -3,6 +3,7 @@
  * so core's `isQuotaExceeded` (403 "exceeded quota") and `isConflict` (409) recognise refusals.
  */
 import { KubernetesApiError } from '@actions-gateway/core';
+import { Backoff } from '../../runtime/backoff.js';
 import { toKubeError } from '../../runtime/kube-error.js';
 
 /** Normalises a Kubernetes client failure into a {@link KubernetesApiError}. */
@@ -71,8 +72,8 @@ function isNetworkError(err: unknown): boolean {
  */
 export async function kubeRetry<T>(call: () => Promise<T>, options: KubeRetryOptions = {}, onRetryConflict?: () => Promise<T | undefined>): Promise<T> {
   const attempts = Math.max(1, options.attempts ?? 6);
-  let delay = options.delayMs ?? 200;
-  const maxDelay = options.maxDelayMs ?? 2_000;
+  const initialMs = options.delayMs ?? 200;
+  const backoff = new Backoff({ initialMs, maxMs: Math.max(initialMs, options.maxDelayMs ?? 2_000), jitter: 0 });
   for (let attempt = 1; ; attempt++) {
     try {
       return await call();
@@ -82,9 +83,7 @@ export async function kubeRetry<T>(call: () => Promise<T>, options: KubeRetryOpt
         if (landed !== undefined) return landed;
       }
       if (attempt >= attempts || !isTransientKubeError(err)) throw toKubernetesApiError(err);
-      const wait = Math.max(delay, toKubeError(err).retryAfterMs ?? 0);
-      delay = Math.min(maxDelay, delay * 2);
-      await (options.sleep ?? realSleep)(wait);
+      await (options.sleep ?? realSleep)(backoff.next(toKubeError(err).retryAfterMs ?? 0));
     }
   }
 }
