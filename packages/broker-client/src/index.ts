@@ -32,8 +32,8 @@ export type {
   RunnerRefreshEvent,
   UnknownBrokerEvent,
 } from './messages.js';
-export { RunServiceClient } from './run-service.js';
-export type { AcquiredJob, AcquireJobRequest, JobConclusion, CompleteJobExtras } from './run-service.js';
+export { RunServiceClient, readAcquiredJob } from './run-service.js';
+export type { AcquiredJob, AcquiredJobOrigin, AcquireJobRequest, JobConclusion, CompleteJobExtras } from './run-service.js';
 export { ScaleSetAdminClient } from './scaleset-admin.js';
 export type { ScaleSetSpec, ScaleSetAdminOptions } from './scaleset-admin.js';
 export { ScaleSetSession } from './scaleset-session.js';

@@ -75,20 +75,7 @@ export class RunServiceClient {
     const body = { jobMessageId: req.runnerRequestId, runnerOS: req.runnerOS ?? 'Linux', ...(req.billingOwnerId && { billingOwnerId: req.billingOwnerId }) };
     const res = await this.#post(operation, joinUrl(req.runServiceUrl, 'acquirejob'), runnerToken, body, signal);
     if (res.status !== 200) throw errorFromResponse(operation, 'acquire', res, this.#clock.now());
-    return readJsonObject(operation, res, (f) => {
-      const connection = systemVssConnection(f, operation);
-      const requestId = f.optionalNumber('requestId');
-      return {
-        jobId: f.string('jobId'),
-        planId: res.headers['x-plan-id'] || f.object('plan').string('planId'),
-        runnerRequestId: req.runnerRequestId,
-        runServiceUrl: req.runServiceUrl,
-        jobServiceUrl: connection.url ?? req.runServiceUrl,
-        jobToken: connection.token,
-        ...(requestId !== undefined && { requestId }),
-        messageJson: res.text,
-      };
-    });
+    return readAcquiredJob(res, { runnerRequestId: req.runnerRequestId, runServiceUrl: req.runServiceUrl });
   }
 
   /** `POST renewjob` with the job token, the plan id and the job's GUID. 404/410 → `job_not_found` (stop). Returns `lockedUntil` (epoch ms). */
@@ -111,6 +98,37 @@ export class RunServiceClient {
     const res = await this.#post(operation, joinUrl(job.jobServiceUrl, 'completejob'), job.jobToken, body, signal);
     if (res.status !== 200 && res.status !== 204) throw errorFromResponse(operation, 'renewOrComplete', res, this.#clock.now());
   }
+}
+
+/** Where an acquired job message came from, for {@link readAcquiredJob}. */
+export interface AcquiredJobOrigin {
+  readonly runnerRequestId: string;
+  /** The run service it was acquired on (U4); renew and complete fall back to it when the message names no job connection URL. */
+  readonly runServiceUrl?: string;
+}
+
+/**
+ * Reads an acquirejob answer — fresh from the wire, or the body stored beside a job (`status` 200, the
+ * `x-plan-id` header when it was kept) — into what renew and complete need. `malformed_body` names the field.
+ */
+export function readAcquiredJob(res: HttpResponse, origin: AcquiredJobOrigin): AcquiredJob {
+  const operation = 'acquireJob';
+  return readJsonObject(operation, res, (f) => {
+    const connection = systemVssConnection(f, operation);
+    const jobServiceUrl = connection.url ?? origin.runServiceUrl;
+    if (jobServiceUrl === undefined) throw new BrokerClientError('malformed_body', `${operation}: the SystemVssConnection endpoint has no url`, { operation, status: res.status });
+    const requestId = f.optionalNumber('requestId');
+    return {
+      jobId: f.string('jobId'),
+      planId: res.headers['x-plan-id'] || f.object('plan').string('planId'),
+      runnerRequestId: origin.runnerRequestId,
+      runServiceUrl: origin.runServiceUrl ?? jobServiceUrl,
+      jobServiceUrl,
+      jobToken: connection.token,
+      ...(requestId !== undefined && { requestId }),
+      messageJson: res.text,
+    };
+  });
 }
 
 function systemVssConnection(f: FieldReader, operation: string): { url?: string; token: string } {

@@ -59,6 +59,12 @@ export interface ProvisionOptions {
    * as disrupted (see `ClassifyContext.jobCancelledAt`). Without it any cancellation wins.
    */
   readonly jobCancelledAt?: (() => Date | undefined) | undefined;
+  /**
+   * The job was claimed and staged by an earlier AGC (its job Secret exists; its pod may too): the existing
+   * Secret and pod are this job's, followed rather than refused as duplicates, and the ceiling is not asked
+   * again (the claiming AGC admitted it; a hold now would lose a job GitHub gave us).
+   */
+  readonly adopt?: boolean | undefined;
 }
 
 /** How one job's provisioning ended. Only `finished` ran a pod to its end. */
@@ -119,12 +125,14 @@ async function provisionIn(root: Span, tracer: Tracer, job: ProvisionJob, ports:
   const dropSecret = (): Promise<void> => kube.deleteSecret(group.namespace, secretName).catch((err: unknown) => logger.warn({ ...log, err }, 'deleting the job Secret failed'));
 
   // A failing step's child span carries the error (seed): the steps report failure as values, not throws.
-  const staged = await T.inChildSpan(tracer, root, T.STAGE_JOB_SECRET_SPAN, (span) =>
-    kube.createSecret(group.namespace, buildJobSecret(group, job)).then(
-      () => undefined,
-      (err: unknown) => T.markFailed(span, asError(err)),
-    ),
-  );
+  const staged = options.adopt
+    ? undefined
+    : await T.inChildSpan(tracer, root, T.STAGE_JOB_SECRET_SPAN, (span) =>
+        kube.createSecret(group.namespace, buildJobSecret(group, job)).then(
+          () => undefined,
+          (err: unknown) => T.markFailed(span, asError(err)),
+        ),
+      );
   if (staged) {
     if (isConflict(staged)) return { kind: 'duplicate', detail: `job Secret ${secretName} exists: this plan is already provisioned` };
     logger.error({ ...log, err: staged }, 'staging the job Secret failed');
@@ -133,15 +141,18 @@ async function provisionIn(root: Span, tracer: Tracer, job: ProvisionJob, ports:
 
   const active = await T.inChildSpan(tracer, root, T.COUNT_ACTIVE_PODS_SPAN, async () => (await kube.listPods(group.namespace, workerPodSelector(group.name))).filter(isActiveWorkerPod).length);
   const ceiling = decideCeiling(active, group);
-  root.setAttributes({ [T.ProvisionAttributes.activePods]: active, [T.ProvisionAttributes.ceilingHeld]: ceiling.held, [T.ProvisionAttributes.priorityClass]: ceiling.held ? '' : (ceiling.priorityClassName ?? '') });
-  if (ceiling.held) {
+  const held = ceiling.held && !options.adopt;
+  // An adopted job past the tiers runs in the last tier's class (the one past all others in line).
+  const priorityClassName = ceiling.held ? lastTierClass(group) : ceiling.priorityClassName;
+  root.setAttributes({ [T.ProvisionAttributes.activePods]: active, [T.ProvisionAttributes.ceilingHeld]: held, [T.ProvisionAttributes.priorityClass]: held ? '' : (priorityClassName ?? '') });
+  if (held) {
     await dropSecret();
     logger.warn({ ...log, active_pods: active, detail: ceiling.detail }, 'job held at the ceiling after admission (a race); not run');
     return { kind: 'held', reason: ceiling.reason, detail: ceiling.detail };
   }
 
   const abandoned = options.renewal?.abandoned;
-  const pod = buildWorkerPod(group, { planId: job.planId, runId: run.ok ? run.run.runId : undefined, repository: run.ok ? `${run.run.owner}/${run.run.repo}` : undefined }, ceiling.priorityClassName);
+  const pod = buildWorkerPod(group, { planId: job.planId, runId: run.ok ? run.run.runId : undefined, repository: run.ok ? `${run.run.owner}/${run.run.repo}` : undefined }, priorityClassName);
   const created = await T.inChildSpan(tracer, root, T.CREATE_POD_SPAN, async (span) => {
     const createSignal = linkSignals(options.signal, abandoned);
     try {
@@ -152,9 +163,12 @@ async function provisionIn(root: Span, tracer: Tracer, job: ProvisionJob, ports:
       createSignal.dispose();
     }
   });
-  if (created.kind !== 'created') {
+  const adoptedPod = created.kind === 'already_exists' && options.adopt;
+  if (created.kind !== 'created' && !adoptedPod) {
+    // Cut short by a shutdown: the job is still ours, and the next AGC adopts its Secret and creates the pod.
+    if (created.kind === 'aborted' && !abandoned?.aborted) return { kind: 'aborted' };
     await dropSecret();
-    if (created.kind === 'aborted') return abandoned?.aborted ? { kind: 'abandoned' } : { kind: 'aborted' };
+    if (created.kind === 'aborted') return { kind: 'abandoned' };
     if (created.kind === 'already_exists') return { kind: 'duplicate', detail: `worker pod ${podName} exists: this plan is already provisioned` };
     logger.error({ ...log, err: created.error, outcome: created.kind }, 'creating the worker pod failed');
     return { kind: 'create_failed', quotaExhausted: created.kind === 'quota_exhausted', error: created.error };
@@ -164,6 +178,11 @@ async function provisionIn(root: Span, tracer: Tracer, job: ProvisionJob, ports:
   const finished = await T.inChildSpan(tracer, root, T.WAIT_FOR_COMPLETION_SPAN, () => waitWithRetry(ports, group, job, podName, waitSignal));
   if (finished === ABORTED) return { kind: 'aborted' };
   return finish(root, job, ports, group, options, podName, finished, run, dropSecret);
+}
+
+function lastTierClass(group: ProvisionerGroup): string | undefined {
+  const tiers = group.priorityTiers ?? [];
+  return tiers.length === 0 ? undefined : tiers.reduce((last, t) => (t.threshold > last.threshold ? t : last)).priorityClassName;
 }
 
 /** How the pod ended, with what the caller knows of a cancellation (and when it learned it). */

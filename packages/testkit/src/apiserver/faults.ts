@@ -15,6 +15,8 @@ export interface FaultRule {
   name?: string;
   /** Answer with this HTTP status as a real Status (500, 409, 429, 503, 504, …). */
   error?: number;
+  /** The Status message instead of the code's usual one (a 403 `exceeded quota` refusal, say). */
+  message?: string;
   /** For 429/503: the Retry-After header, in seconds (default 1). */
   retryAfterSeconds?: number;
   /** Delay before the request is handled, in milliseconds (real time). */
@@ -128,7 +130,8 @@ export class Faults {
 /** The Status error a rule's `error` stands for. */
 export function faultError(rule: FaultRule): ApiError {
   const code = rule.error ?? 500;
-  const [reason, message] = reasons[code] ?? ['InternalError', `injected fault ${code}`];
+  const [reason, usual] = reasons[code] ?? ['InternalError', `injected fault ${code}`];
+  const message = rule.message ?? usual;
   const retry = code === 429 || code === 503 ? (rule.retryAfterSeconds ?? 1) : undefined;
   return new ApiError(code, reason, message, retry !== undefined ? { retryAfterSeconds: retry } : undefined, retry !== undefined ? { 'Retry-After': String(retry) } : {});
 }

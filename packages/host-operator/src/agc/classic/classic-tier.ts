@@ -3,10 +3,11 @@
  * single-use JIT runners, a multiplexer of broker sessions, and the listener loops that claim only the jobs
  * that fit and run each in a worker pod.
  */
-import { GitHubRestClient, RunnerRegistrar, type Clock as BrokerClock, type Random } from '@actions-gateway/broker-client';
+import { GitHubRestClient, RunServiceClient, RunnerRegistrar, type Clock as BrokerClock, type Random } from '@actions-gateway/broker-client';
 import type { Clock, ConditionInput, ProvisionerGroup, WorkerPodJobRef } from '@actions-gateway/core';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { GitHubAccess, GroupListener, ListenerContext, ListenerGroup, ListenerStopReason, ListenerTierFactory } from '../listener/group-listener.js';
+import { adoptStagedJobs, type AdoptionDeps } from './adopt-jobs.js';
 import { AgentPool, DEFAULT_REGISTRATION_CONCURRENCY, type PoolGroup } from './agent-pool.js';
 import { createAgentSecretStore, type AgentSecretStore } from './agent-secret-store.js';
 import { toBrokerClock, withDeadline } from './clock.js';
@@ -75,6 +76,15 @@ export function createClassicListenerTier(options: ClassicTierOptions): Listener
 /** Session settings every group of the tier polls with (no agent in them). */
 type SessionSettings = SessionLoopDeps['session'];
 
+/** What the groups of a tier share per GitHub access. */
+interface TierGitHub {
+  readonly brokerClock: BrokerClock;
+  readonly registrar: RunnerRegistrar;
+  readonly session: SessionSettings;
+  /** Renew and complete of jobs whose acquiring session is gone (taken over from an earlier AGC). */
+  readonly runService: RunServiceClient;
+}
+
 /**
  * What every group of one tier can share instead of holding its own copy: the agent Secret store of a
  * namespace (one client-node API object), the registrar on one GitHub access (one REST client, so a
@@ -85,7 +95,7 @@ class TierShared {
   /** Registrations (and removals) at GitHub in flight at once, across every group of the tier. */
   readonly registrations: ConcurrencyLimit;
   readonly #stores = new Map<string, AgentSecretStore>();
-  readonly #byAccess = new WeakMap<GitHubAccess, { readonly clock: Clock; readonly brokerClock: BrokerClock; readonly registrar: RunnerRegistrar; readonly session: SessionSettings }>();
+  readonly #byAccess = new WeakMap<GitHubAccess, TierGitHub & { readonly clock: Clock }>();
 
   constructor(
     private readonly options: ClassicTierOptions,
@@ -104,7 +114,7 @@ class TierShared {
   }
 
   /** The registrar, broker clock and session settings of `context` (built once per GitHub access and clock). */
-  github(context: ListenerContext): { readonly brokerClock: BrokerClock; readonly registrar: RunnerRegistrar; readonly session: SessionSettings } {
+  github(context: ListenerContext): TierGitHub {
     const cached = this.#byAccess.get(context.github);
     if (cached && cached.clock === context.clock) return cached;
     const { options, timings } = this;
@@ -123,7 +133,8 @@ class TierShared {
       ...(timings.pollHeadersTimeoutMs !== undefined && { pollHeadersTimeoutMs: timings.pollHeadersTimeoutMs }),
       ...(timings.pollDeadlineMs !== undefined && { pollDeadlineMs: timings.pollDeadlineMs }),
     };
-    const built = { clock: context.clock, brokerClock, registrar: new RunnerRegistrar(rest, context.github.target), session };
+    const runService = new RunServiceClient({ clock: brokerClock, http: context.github.http });
+    const built = { clock: context.clock, brokerClock, registrar: new RunnerRegistrar(rest, context.github.target), session, runService };
     this.#byAccess.set(context.github, built);
     return built;
   }
@@ -189,6 +200,18 @@ class ClassicListener implements ClassicGroupListener {
       fields: () => this.#fields(),
     });
     this.#multiplexer.start();
+    const multiplexer = this.#multiplexer;
+    const adoption: AdoptionDeps = {
+      context,
+      group: provisioner,
+      admission: this.#admission,
+      timings,
+      held: this.#held,
+      store: shared.store(namespace),
+      runService: github.runService,
+      runBeside: (work) => multiplexer.runBeside(work),
+    };
+    multiplexer.runBeside(async (signal) => void (await adoptStagedJobs(adoption, signal)));
   }
 
   #fields(): Record<string, unknown> {

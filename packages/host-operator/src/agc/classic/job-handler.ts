@@ -85,7 +85,7 @@ export async function handleJob(deps: JobHandlerDeps, agent: PoolAgent, broker: 
       }
       try {
         reservation.bind(lease.planId);
-        await runJob(deps, broker, lease, payload, await blob, acquiredAt, signal);
+        await runClaimedJob(deps, broker, { lease, payload, jitConfig: await blob, acquiredAt }, signal);
       } finally {
         context.inFlight.release(planKey);
       }
@@ -116,8 +116,25 @@ async function readJitBlob(deps: JobHandlerDeps, agent: PoolAgent, log: Record<s
   }
 }
 
-/** Renews and provisions an acquired job to its end, concluding it as failed when its pod can never be created. */
-async function runJob(deps: JobHandlerDeps, broker: JobBrokerPort, lease: JobLease, payload: string, jitConfig: string | undefined, acquiredAt: Date, signal: AbortSignal): Promise<void> {
+/** What running a claimed job needs (a job adopted from an earlier AGC has no session to watch). */
+export type RunJobDeps = Pick<JobHandlerDeps, 'context' | 'group' | 'admission' | 'timings' | 'held' | 'watchSession'>;
+
+/** A claimed job: its lease, the acquire body for the worker, and when it was acquired. */
+export interface ClaimedJob {
+  readonly lease: JobLease;
+  readonly payload: string;
+  readonly jitConfig: string | undefined;
+  readonly acquiredAt: Date;
+  /** Claimed and staged by an earlier AGC (see core's `ProvisionOptions.adopt`). */
+  readonly adopted?: boolean;
+}
+
+/**
+ * Renews and provisions a claimed job to its end, concluding it as failed when its pod can never be created.
+ * Never throws.
+ */
+export async function runClaimedJob(deps: RunJobDeps, broker: JobBrokerPort, claimed: ClaimedJob, signal: AbortSignal): Promise<void> {
+  const { lease, payload, jitConfig, acquiredAt } = claimed;
   const { context } = deps;
   let group = deps.group();
   const { logger, clock } = context;
@@ -130,6 +147,7 @@ async function runJob(deps: JobHandlerDeps, broker: JobBrokerPort, lease: JobLea
     metrics: context.provision.metrics,
     logger,
     pod: { ...podName, name: workerPodName(group.name, lease.planId) },
+    intervalMs: deps.timings.renewIntervalMs,
   });
   const log = { namespace: group.namespace, runner_group: group.name, plan_id: lease.planId };
   const held = new HeldJob(lease, broker, { ...podName, name: workerPodName(group.name, lease.planId) }, { kubernetes: context.provision.kubernetes, clock, logger });
@@ -144,14 +162,15 @@ async function runJob(deps: JobHandlerDeps, broker: JobBrokerPort, lease: JobLea
   const jobCancelled = (): boolean => held.cancelledByUser;
   try {
     const job = { planId: lease.planId, payload, jitConfig, acquiredAt };
-    let result: ProvisionResult = await provision(job, context.provision, group, { renewal, signal, jobCancelled });
+    const adopt = claimed.adopted === true;
+    let result: ProvisionResult = await provision(job, context.provision, group, { renewal, signal, jobCancelled, adopt });
     // Admission raced with another AGC writer: the job is ours now, so wait for room instead of dropping it.
     while (result.kind === 'held' && !signal.aborted && !renewal.abandoned.aborted) {
       logger.info({ ...log, detail: result.detail }, 'claimed job held at the ceiling; waiting for room');
       const linked = linkSignals(signal, renewal.abandoned);
       await deps.admission.waitForRoom(deps.timings.admissionRecheckMs, linked.signal).finally(() => linked.dispose());
       group = deps.group();
-      result = await provision(job, context.provision, group, { renewal, signal, jobCancelled });
+      result = await provision(job, context.provision, group, { renewal, signal, jobCancelled, adopt });
     }
     await settle(deps, broker, lease, result, log, signal);
   } catch (err) {
@@ -165,7 +184,7 @@ async function runJob(deps: JobHandlerDeps, broker: JobBrokerPort, lease: JobLea
 }
 
 /** Acts on how provisioning ended: counts and concludes the jobs that can never run. */
-async function settle(deps: JobHandlerDeps, broker: JobBrokerPort, lease: JobLease, result: ProvisionResult, log: Record<string, unknown>, signal: AbortSignal): Promise<void> {
+async function settle(deps: RunJobDeps, broker: JobBrokerPort, lease: JobLease, result: ProvisionResult, log: Record<string, unknown>, signal: AbortSignal): Promise<void> {
   const { context } = deps;
   const namespace = log.namespace as string;
   switch (result.kind) {

@@ -76,6 +76,11 @@ export class Multiplexer {
     );
   }
 
+  /** Runs `work` beside the loops (a job taken over from an earlier AGC); `stop()` aborts its signal and waits for it. */
+  runBeside(work: (signal: AbortSignal) => Promise<void>): void {
+    this.#track(work(this.#stop.signal));
+  }
+
   /** Ends every loop and every job they run (each deletes its session; pods keep running); resolves when all have ended. */
   async stop(): Promise<void> {
     this.#stop.abort(new Error('listener stopped'));

@@ -2,6 +2,7 @@
  * The classic tier's timings and thresholds, in one place so tests (and operators embedding the tier) can
  * shrink them. Defaults follow the seed (gag-system §4.4–4.5) except where DESIGN §3 changes behaviour.
  */
+import { RENEW_INTERVAL_MS } from '@actions-gateway/core';
 
 /** Every wait and threshold of the classic tier. */
 export interface ClassicTierTimings {
@@ -25,6 +26,8 @@ export interface ClassicTierTimings {
   readonly sessionCloseTimeoutMs: number;
   /** Floor between two polls of one session (broker-client's pacing). Default 100 ms. */
   readonly minPollIntervalMs: number;
+  /** Between two renewals of a claimed job's lock (GitHub's lock lasts ~10 min). Default 60 s (core's `RENEW_INTERVAL_MS`). */
+  readonly renewIntervalMs: number;
   /** Response-header deadline of a poll (broker-client default 60 s). */
   readonly pollHeadersTimeoutMs?: number;
   /** Overall deadline of a poll (broker-client default 100 s). */
@@ -43,4 +46,5 @@ export const DEFAULT_CLASSIC_TIMINGS: ClassicTierTimings = {
   controlPlaneTimeoutMs: 30_000,
   sessionCloseTimeoutMs: 10_000,
   minPollIntervalMs: 100,
+  renewIntervalMs: RENEW_INTERVAL_MS,
 };

@@ -270,7 +270,7 @@ export class RunnerGroupReconciler {
       const created = pod.metadata?.creationTimestamp === undefined ? NaN : new Date(pod.metadata.creationTimestamp).getTime();
       if (!(created < startedAt)) continue;
       const planId = jobRefOfPod(pod).planId;
-      if (this.#provisioning(pod)) continue; // a listener adopted it
+      if (this.#provisioning(pod) || (planId !== undefined && this.o.inFlight.adopted(planId))) continue; // a listener adopted it
       const phase = pod.status?.phase;
       if (phase !== 'Succeeded' && phase !== 'Failed' && pod.metadata?.deletionTimestamp === undefined) continue;
       (state.orphansHandled ??= new Set()).add(uid);

@@ -5,6 +5,8 @@
  */
 export class InFlightJobs {
   readonly #keys = new Set<string>();
+  /** Made with the first adoption: most AGCs start with no job to take over. */
+  #adopted: Set<string> | undefined;
 
   /** True when `key` was free and is now held by the caller. */
   tryClaim(key: string): boolean {
@@ -19,6 +21,19 @@ export class InFlightJobs {
 
   has(key: string): boolean {
     return this.#keys.has(key);
+  }
+
+  /**
+   * Marks a plan an earlier AGC claimed and a listener of this one took over: the listener settles its end
+   * (re-runs included), so the reconciler's handling of pods from an earlier AGC leaves it alone for good.
+   */
+  adopt(planId: string): void {
+    (this.#adopted ??= new Set()).add(planId);
+  }
+
+  /** True for a plan a listener took over (see {@link adopt}). */
+  adopted(planId: string): boolean {
+    return this.#adopted?.has(planId) ?? false;
   }
 
   get size(): number {

@@ -81,3 +81,13 @@ export function createJobBrokerPort(options: JobBrokerPortOptions): JobBrokerPor
     cancelJob: (lease, signal) => complete(session.runService, lease, 'cancelled', signal),
   };
 }
+
+/**
+ * The port of a job whose acquiring session is gone (a job an earlier AGC claimed): renew, complete and
+ * cancel with its job token; it can acquire nothing.
+ */
+export function createLeaseBrokerPort(runService: RunServiceClient): JobBrokerPort {
+  return createJobBrokerPort({
+    session: { runService, acquireJob: () => Promise.reject(new Error('this job\'s acquiring session is gone; nothing can be acquired on it')) },
+  });
+}

@@ -13,7 +13,7 @@ import {
   type RunnerGroupSpec,
 } from '@actions-gateway/core';
 import { createMetrics, type ControllerMetrics } from '@actions-gateway/metrics';
-import { startApiServer, startFakeGitHub, type ApiServer, type FakeGitHub, type KubeletOptions } from '@actions-gateway/testkit';
+import { startApiServer, startFakeGitHub, type ApiServer, type FakeGitHub, type FakeTimings, type KubeletOptions } from '@actions-gateway/testkit';
 import { CoreV1Api, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import { createClassicListenerTier, type ClassicGroupListener } from '../../../../src/agc/classic/classic-tier.js';
 import type { ClassicTierTimings } from '../../../../src/agc/classic/timings.js';
@@ -76,7 +76,7 @@ export interface ClassicEnv {
   close(): Promise<void>;
 }
 
-export async function startClassicEnv(options: { kubelet?: KubeletOptions | false; holdMs?: number } = {}): Promise<ClassicEnv> {
+export async function startClassicEnv(options: { kubelet?: KubeletOptions | false; holdMs?: number; fakeTimings?: Partial<FakeTimings> } = {}): Promise<ClassicEnv> {
   const kube = await startApiServer({ kubelet: options.kubelet ?? { startDelayMs: 0, defaultOutcome: { phase: 'Succeeded', afterMs: 150 } } });
   const core = kube.kubeConfig.makeApiClient(CoreV1Api);
   await core.createNamespace({ body: { metadata: { name: NAMESPACE } } });
@@ -84,7 +84,7 @@ export async function startClassicEnv(options: { kubelet?: KubeletOptions | fals
   for (const { object } of crdManifests()) {
     if ((object as { kind?: string }).kind === 'CustomResourceDefinition') await objects.create(object);
   }
-  const fake = await startFakeGitHub({ profile: 'fast', holdMs: options.holdMs ?? 200 });
+  const fake = await startFakeGitHub({ profile: 'fast', holdMs: options.holdMs ?? 200, ...(options.fakeTimings && { timings: options.fakeTimings }) });
   const created = fake.control.createApp({ org: 'acme' });
   fake.control.addRepo('acme/app');
   const app = new GitHubApp({ githubUrl: `${fake.url}/acme`, appId: created.appId, privateKey: created.privateKeyPem, installationId: created.installationId });
