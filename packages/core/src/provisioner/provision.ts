@@ -175,7 +175,7 @@ async function provisionIn(root: Span, tracer: Tracer, job: ProvisionJob, ports:
   }
 
   const waitSignal = options.signal ?? new AbortController().signal;
-  const finished = await T.inChildSpan(tracer, root, T.WAIT_FOR_COMPLETION_SPAN, () => waitWithRetry(ports, group, job, podName, waitSignal));
+  const finished = await T.inChildSpan(tracer, root, T.WAIT_FOR_COMPLETION_SPAN, () => waitWithRetry(ports, group, job, podName, waitSignal, adoptedPod === true));
   if (finished === ABORTED) return { kind: 'aborted' };
   return finish(root, job, ports, group, options, podName, finished, run, dropSecret);
 }

@@ -27,9 +27,12 @@ export const ABORTED = Symbol('aborted');
 /** Pause before watching again after a failed watch (the pod keeps running meanwhile). */
 const WATCH_RETRY_MS = 5_000;
 
-/** Waits for the pod, watching again after a watch failure; only the caller's abort ends it early. */
-export async function waitWithRetry(ports: ProvisionPorts, group: ProvisionerGroup, job: ProvisionJob, name: string, signal: AbortSignal): Promise<Pod | undefined | typeof ABORTED> {
-  const progress = { scheduled: false };
+/**
+ * Waits for the pod, watching again after a watch failure; only the caller's abort ends it early. A pod an
+ * earlier AGC created (`adopted`) had its scheduling latency observed by that AGC.
+ */
+export async function waitWithRetry(ports: ProvisionPorts, group: ProvisionerGroup, job: ProvisionJob, name: string, signal: AbortSignal, adopted = false): Promise<Pod | undefined | typeof ABORTED> {
+  const progress = { scheduled: adopted };
   for (;;) {
     try {
       return await waitForPod(ports, group, job, name, signal, progress);

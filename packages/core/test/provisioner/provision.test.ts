@@ -1,6 +1,6 @@
 import { context, ROOT_CONTEXT, trace, type Context, type ContextManager } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
-import { KubernetesApiError, linkedSignalCount, provision, startRenewLoop, workerPodName, jobSecretName, type ProvisionJob } from '../../src/index.js';
+import { buildJobSecret, KubernetesApiError, linkedSignalCount, provision, startRenewLoop, workerPodName, jobSecretName, type ProvisionJob } from '../../src/index.js';
 import { jobPayload, testGroup } from './support/fixtures.js';
 import { harness } from './support/harness.js';
 
@@ -238,6 +238,43 @@ describe('provision: the job-to-pod path', () => {
     expect(h.kube.pods.size).toBe(0);
     expect(h.kube.secrets.size).toBe(0);
     expect(h.broker.cancelled).toEqual(['77']);
+  });
+});
+
+describe('provision: a job an earlier AGC claimed (adopt)', () => {
+  const busyPod = { metadata: { name: 'busy', labels: { 'actions-gateway/runner-group': 'linux', 'actions-gateway/component': 'workload' } }, spec: { containers: [] } };
+
+  it('follows the pod the earlier AGC created to its end, without staging or creating again or observing its latency twice', async () => {
+    const h = harness();
+    h.kubelet(1_000, 5_000);
+    await h.kube.createSecret('tenant', buildJobSecret(testGroup(), { planId, payload: jobPayload(4242) }));
+    await h.kube.createPod('tenant', { metadata: { name: podName, labels: { 'actions-gateway/runner-group': 'linux', 'actions-gateway/component': 'workload' } }, spec: { containers: [] } });
+    const result = await h.clock.runUntil(provision(job(h), h.ports, testGroup({ maxWorkers: 1 }), { adopt: true }));
+    expect(result).toMatchObject({ kind: 'finished', outcome: { kind: 'succeeded' } });
+    expect(h.kube.secrets.size).toBe(0); // cleaned up once the pod ended
+    expect(h.metrics.of('pod_creation_latency_seconds')).toEqual([]);
+    expect(h.spans.getFinishedSpans().map((s) => s.name)).not.toContain('stageJobSecret');
+  });
+
+  it('creates the missing pod of a staged job even at the ceiling (the claiming AGC admitted it)', async () => {
+    const h = harness();
+    h.kubelet(1_000, 5_000);
+    await h.kube.createPod('tenant', busyPod);
+    await h.kube.createSecret('tenant', buildJobSecret(testGroup(), { planId, payload: jobPayload(4242) }));
+    const result = await h.clock.runUntil(provision(job(h), h.ports, testGroup({ maxWorkers: 1 }), { adopt: true }));
+    expect(result).toMatchObject({ kind: 'finished', outcome: { kind: 'succeeded' } });
+    expect(h.kube.pod(podName)).toBeDefined();
+  });
+
+  it('keeps the job Secret when a shutdown cuts the pod create short, so the next AGC can adopt the job', async () => {
+    const h = harness();
+    h.kube.quotas = [{ metadata: { name: 'pods' }, spec: { hard: { pods: '0' } } }];
+    const stop = new AbortController();
+    void h.clock.sleep(10_000).then(() => stop.abort());
+    const result = await h.clock.runUntil(provision(job(h), h.ports, testGroup(), { signal: stop.signal }));
+    expect(result.kind).toBe('aborted');
+    expect([...h.kube.secrets.keys()]).toEqual([`tenant/${jobSecretName(planId)}`]);
+    expect(h.kube.pods.size).toBe(0);
   });
 });
 
