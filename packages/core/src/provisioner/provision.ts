@@ -65,6 +65,11 @@ export interface ProvisionOptions {
    * again (the claiming AGC admitted it; a hold now would lose a job GitHub gave us).
    */
   readonly adopt?: boolean | undefined;
+  /**
+   * Called once the job Secret is written (at once for an adopted job): from then on a restarted AGC finds the
+   * job. A caller defers its other work for a new claim until then, so nothing competes with that write.
+   */
+  readonly onStaged?: (() => void) | undefined;
 }
 
 /** How one job's provisioning ended. Only `finished` ran a pod to its end. */
@@ -133,6 +138,7 @@ async function provisionIn(root: Span, tracer: Tracer, job: ProvisionJob, ports:
           (err: unknown) => T.markFailed(span, asError(err)),
         ),
       );
+  if (!staged) options.onStaged?.();
   if (staged) {
     if (isConflict(staged)) return { kind: 'duplicate', detail: `job Secret ${secretName} exists: this plan is already provisioned` };
     logger.error({ ...log, err: staged }, 'staging the job Secret failed');

@@ -19,7 +19,10 @@ export interface JobHandlerDeps {
   readonly group: () => ProvisionerGroup;
   readonly admission: GroupAdmission;
   readonly timings: ClassicTierTimings;
-  /** The agent consumed its registration (called right after a successful acquire). */
+  /**
+   * The agent consumed its registration: called after a successful acquire, once the job's Secret is written
+   * (or its handling ended without one), so the session's next work does not compete with that write.
+   */
   readonly onAcquired: () => void;
   /** Reads the agent's JIT blob for the worker (the pool keeps it in the agent Secret, not in memory). */
   readonly jitBlob: (agent: PoolAgent) => Promise<string>;
@@ -74,19 +77,28 @@ export async function handleJob(deps: JobHandlerDeps, agent: PoolAgent, broker: 
         context.logger[level]({ ...log, reason, ...(outcome.kind === 'error' && { err: outcome.error }) }, 'acquirejob did not claim the job');
         return { acquired: false };
       }
-      deps.onAcquired();
       const acquiredAt = context.clock.now();
       const { lease, payload } = outcome;
       context.metrics.jobsAcquired.inc({ namespace: group.namespace, runner_group: group.name });
+      // Until its Secret is written only this process knows the job: the agent's replacement and the next
+      // session (API writes and lists of their own) wait for that write instead of competing with it.
+      let handedOver = false;
+      const handOver = (): void => {
+        if (handedOver) return;
+        handedOver = true;
+        deps.onAcquired();
+      };
       const planKey = `plan:${lease.planId}`;
       if (!context.inFlight.tryClaim(planKey)) {
+        handOver();
         context.logger.warn({ ...log, plan_id: lease.planId }, 'a fan-out sibling of a job already being handled was acquired; not provisioning it twice');
         return { acquired: true };
       }
       try {
         reservation.bind(lease.planId);
-        await runClaimedJob(deps, broker, { lease, payload, jitConfig: await blob, acquiredAt }, signal);
+        await runClaimedJob(deps, broker, { lease, payload, jitConfig: await blob, acquiredAt, onStaged: handOver }, signal);
       } finally {
+        handOver();
         context.inFlight.release(planKey);
       }
       return { acquired: true };
@@ -127,6 +139,8 @@ export interface ClaimedJob {
   readonly acquiredAt: Date;
   /** Claimed and staged by an earlier AGC (see core's `ProvisionOptions.adopt`). */
   readonly adopted?: boolean;
+  /** See core's `ProvisionOptions.onStaged`. */
+  readonly onStaged?: () => void;
 }
 
 /**
@@ -163,7 +177,7 @@ export async function runClaimedJob(deps: RunJobDeps, broker: JobBrokerPort, cla
   try {
     const job = { planId: lease.planId, payload, jitConfig, acquiredAt };
     const adopt = claimed.adopted === true;
-    let result: ProvisionResult = await provision(job, context.provision, group, { renewal, signal, jobCancelled, adopt });
+    let result: ProvisionResult = await provision(job, context.provision, group, { renewal, signal, jobCancelled, adopt, onStaged: claimed.onStaged });
     // Admission raced with another AGC writer: the job is ours now, so wait for room instead of dropping it.
     while (result.kind === 'held' && !signal.aborted && !renewal.abandoned.aborted) {
       logger.info({ ...log, detail: result.detail }, 'claimed job held at the ceiling; waiting for room');

@@ -8,11 +8,11 @@ import { LABELS, NAMESPACE, startClassicEnv, waitFor, workerPods, type ClassicEn
 let env: ClassicEnv | undefined;
 afterEach(async () => env?.close());
 
-/** GitHub's lock shrunk to 2 s (renewed every 500 ms), so a job of a few seconds outlives it. */
-async function start(): Promise<ClassicEnv> {
+/** GitHub's lock as given (the fast profile's 10 s by default); the AGC renews every 500 ms. */
+async function start(lockTtlMs?: number): Promise<ClassicEnv> {
   env = await startClassicEnv({
     kubelet: { startDelayMs: 0, inProcess: standInContainers({ run: { completeRetryDelayMs: 50 } }) },
-    fakeTimings: { lockTtlMs: 2_000 },
+    ...(lockTtlMs !== undefined && { fakeTimings: { lockTtlMs } }),
   });
   return env;
 }
@@ -24,9 +24,9 @@ const jobSecrets = async (e: ClassicEnv): Promise<string[]> =>
 const renewsAfter = (e: ClassicEnv, since: number): number => e.fake.control.requests().filter((r) => r.path.endsWith('/renewjob') && r.status === 200 && r.at >= since).length;
 
 it('renews the lock of a job running across an AGC restart, so it concludes once and succeeds', async () => {
-  const e = await start();
+  const e = await start(3_000); // a job of a few seconds outlives the lock
   const first = await e.startListener({ spec: { maxListeners: 1 }, timings });
-  const job = e.fake.control.enqueueJob({ repo: 'acme/app', labels: LABELS, durationMs: 6_000 });
+  const job = e.fake.control.enqueueJob({ repo: 'acme/app', labels: LABELS, durationMs: 7_000 });
   await waitFor(async () => (await workerPods(e)).some((p) => p.phase === 'Running'), 'the worker pod running', 15_000);
   await first.listener.stop('shutdown'); // its renewals stop with it; the pod runs on
   const restartedAt = Date.now();
@@ -62,7 +62,7 @@ it('creates the pod of a job the earlier AGC staged but stopped before creating'
 }, 40_000);
 
 it('removes the Secret of a staged job that ended meanwhile, and runs no pod for it', async () => {
-  const e = await start();
+  const e = await start(3_000); // the cancelled job ends when its lock lapses (no worker reports it)
   const refusal = e.kube.faults.inject({ verb: 'create', resource: 'pods', error: 403, message: 'pods "x" is forbidden: exceeded quota: compute' });
   const first = await e.startListener({ spec: { maxListeners: 1, quotaRetryDelay: '1s', maxQuotaRetries: 20 }, timings });
   const job = e.fake.control.enqueueJob({ repo: 'acme/app', labels: LABELS, durationMs: 3_000 });
