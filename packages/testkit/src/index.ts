@@ -15,6 +15,9 @@ export type { ObjectRef } from './apiserver/object-store.js';
 /** Fault injection table of a running server. */
 export { Faults } from './apiserver/faults.js';
 export type { FaultRule, InjectedFault, Verb } from './apiserver/faults.js';
+/** A timed window of API-server faults (a failing-request mix and a periodic watch cutter) for chaos tests. */
+export { CHAOS_FAULT_MIX, withFaultWindow } from './apiserver/fault-window.js';
+export type { FaultWindowPlan, FaultWindowResult } from './apiserver/fault-window.js';
 /** Admission plugin contract, for extra plugins pushed onto `server.admission`. */
 export type { AdmissionPlugin, AdmissionRequest } from './apiserver/admission.js';
 /** The Status error type admission plugins throw. */

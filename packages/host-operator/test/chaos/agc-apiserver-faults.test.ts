@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobView } from '@actions-gateway/testkit';
+import { withFaultWindow, type JobView } from '@actions-gateway/testkit';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { eventually } from '../agc/host/agc-env.js';
 import { startScenario, type Scenario } from '../agc/scenarios/scenario-env.js';
@@ -46,32 +46,14 @@ const succeeded = (j: JobView): boolean => j.state === 'completed' && j.conclusi
 
 describe(`chaos: agc under API-server faults (${full ? 'full' : 'reduced'})`, () => {
   it('converges within 2 minutes of the faults stopping: every job run once, the group Ready', async () => {
-    const { faults: server } = s.env.server;
-    const faults = [
-      server.inject({ error: 500, rate: 0.0167 }),
-      server.inject({ error: 409, rate: 0.0167, verb: ['update', 'patch'] }),
-      server.inject({ error: 429, rate: 0.0167, retryAfterSeconds: 1 }),
-      server.inject({ verb: 'watch', watch: 'hang', rate: 0.1 }),
-    ];
-    let cuts = 0;
-    const cutter = setInterval(() => {
-      cuts += server.cutWatches({ abrupt: cuts % 2 === 1 }) > 0 ? 1 : 0;
-    }, plan.cutEveryMs);
     const jobs: JobView[] = [];
-    const faultsEnd = Date.now() + plan.faultMs;
-    try {
+    const { injected, cuts } = await withFaultWindow(s.env.server.faults, { durationMs: plan.faultMs, cutEveryMs: plan.cutEveryMs }, async () => {
       // Jobs arrive all through the fault window.
       for (let i = 0; i < plan.jobs; i++) {
         jobs.push(s.env.github.control.enqueueJob({ repo: 'acme/app', labels: ['self-hosted', GROUP], durationMs: 20 }));
         await new Promise((r) => setTimeout(r, plan.faultMs / plan.jobs));
       }
-      const left = faultsEnd - Date.now();
-      if (left > 0) await new Promise((r) => setTimeout(r, left));
-    } finally {
-      clearInterval(cutter);
-      for (const f of faults) f.remove();
-    }
-    const injected = faults.reduce((n, f) => n + f.hits, 0);
+    });
 
     const stoppedAt = Date.now();
     await eventually(() => jobs.every((j) => succeeded(view(j))) && groupReady(), 'convergence after the faults stopped', CONVERGE_BOUND_MS).catch((err: unknown) => {

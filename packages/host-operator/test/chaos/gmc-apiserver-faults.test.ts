@@ -4,6 +4,7 @@
 // `AG_CHAOS=full` (pnpm test:chaos) runs the long form; `pnpm test` runs the reduced one.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CustomObjectsApi, type KubernetesObject } from '@kubernetes/client-node';
+import { withFaultWindow } from '@actions-gateway/testkit';
 import { startGmc, type GmcProcess } from '../../src/index.js';
 import { gmcArgs, gmcProcessEnv, sampleGateway, startGmcEnv, tenant, tenantInventory, type GmcEnv } from '../support/gmc-env.js';
 import { waitFor } from '../support/scripted-watch-server.js';
@@ -62,32 +63,15 @@ describe(`chaos: gmc under API-server faults (${full ? 'full' : 'reduced'})`, ()
     await env.objects.create(sampleGateway('chaos-doomed'));
     await waitFor(() => ready('chaos-doomed'), 30_000, 'the first gateway Ready before the faults');
 
-    const faults = [
-      env.server.faults.inject({ error: 500, rate: 0.0167 }),
-      env.server.faults.inject({ error: 409, rate: 0.0167, verb: ['update', 'patch'] }),
-      env.server.faults.inject({ error: 429, rate: 0.0167, retryAfterSeconds: 1 }),
-      env.server.faults.inject({ verb: 'watch', watch: 'hang', rate: 0.1 }),
-    ];
-    let cuts = 0;
-    const cutter = setInterval(() => {
-      cuts += env.server.faults.cutWatches({ abrupt: cuts % 2 === 1 }) > 0 ? 1 : 0;
-    }, plan.cutEveryMs);
-    const faultsEnd = Date.now() + plan.faultMs;
     const names = Array.from({ length: plan.tenants }, (_, i) => `chaos-${i}`);
-    try {
+    const { injected, cuts } = await withFaultWindow(env.server.faults, { durationMs: plan.faultMs, cutEveryMs: plan.cutEveryMs }, async () => {
       for (const ns of names) {
         await persist(() => tenant(env, ns, false), `create namespace ${ns}`);
         await persist(() => env.core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'app' }, stringData: { appId: '1', installationId: '2', privateKey: 'k' } } }), `create secret ${ns}`);
         await persist(() => env.objects.create(sampleGateway(ns)), `create gateway ${ns}`);
       }
       await persist(() => custom.deleteNamespacedCustomObject({ group: GROUP, version: 'v1alpha1', namespace: 'chaos-doomed', plural: 'actionsgateways', name: 'gw' }), 'delete the doomed gateway');
-      const left = faultsEnd - Date.now();
-      if (left > 0) await new Promise((r) => setTimeout(r, left));
-    } finally {
-      clearInterval(cutter);
-      for (const f of faults) f.remove();
-    }
-    const injected = faults.reduce((n, f) => n + f.hits, 0);
+    });
 
     const stoppedAt = Date.now();
     const converged = (): boolean => names.every((ns) => ready(ns) && inventoryComplete(ns)) && gateway('chaos-doomed') === undefined && inventoryGone('chaos-doomed');

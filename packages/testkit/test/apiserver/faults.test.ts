@@ -1,8 +1,8 @@
 // Fault injection per route and verb, and the HTTPS flavour of the server.
 import { CoreV1Api, Watch } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ApiServer } from '../../src/index.js';
-import { startApiServer } from '../../src/index.js';
+import type { ApiServer, FaultRule } from '../../src/index.js';
+import { CHAOS_FAULT_MIX, Faults, startApiServer, withFaultWindow } from '../../src/index.js';
 import { until } from './kubectl.js';
 
 let server: ApiServer | undefined;
@@ -72,6 +72,53 @@ describe('fault injection', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(hung).toEqual([]);
     abort!.abort();
+  });
+});
+
+describe('a fault window', () => {
+  it('holds its rules and cuts open watches until its end, then lifts them and counts hits and cuts', async () => {
+    server = await startApiServer({ kubelet: false });
+    const s = server;
+    const core = s.kubeConfig.makeApiClient(CoreV1Api);
+    let ended = 0;
+    const started = Date.now();
+    const result = await withFaultWindow(s.faults, { durationMs: 300, cutEveryMs: 40, rules: [{ verb: 'list', resource: 'secrets', error: 500 }] }, async (endsAt) => {
+      expect(endsAt).toBeGreaterThanOrEqual(started + 300);
+      await expect(core.listNamespacedSecret({ namespace: 'default' })).rejects.toMatchObject({ code: 500 });
+      await new Promise<void>((resolve) => {
+        void new Watch(s.kubeConfig).watch('/api/v1/namespaces/default/configmaps', {}, () => undefined, () => {
+          ended++;
+          resolve();
+        });
+      });
+    });
+    // The window lasted its whole length even though the workload ended early.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    expect(result.injected).toBe(1);
+    expect(result.cuts).toBeGreaterThan(0);
+    expect(ended).toBe(1);
+    expect((await core.listNamespacedSecret({ namespace: 'default' })).items).toEqual([]);
+  });
+
+  it('holds the chaos mix by default, and lifts it when the workload throws', async () => {
+    // A random source that always hits: every rule whose matchers fit fires.
+    const faults = new Faults(() => 0);
+    const update = { verb: 'update', resource: 'configmaps', path: '/api/v1/namespaces/default/configmaps/x' } as const;
+    const watch = { verb: 'watch', resource: 'pods', path: '/api/v1/pods' } as const;
+    const held: (FaultRule | undefined)[] = [];
+    const failing = withFaultWindow(faults, { durationMs: 0, cutEveryMs: 1_000 }, () => {
+      held.push(faults.match(update), faults.match(watch));
+      return Promise.reject(new Error('workload broke'));
+    });
+    await expect(failing).rejects.toThrow('workload broke');
+    expect(held).toEqual([CHAOS_FAULT_MIX[0], CHAOS_FAULT_MIX[0]]);
+    expect(faults.match(update)).toBeUndefined();
+    expect(faults.match(watch)).toBeUndefined();
+  });
+
+  it('refuses a plan without a positive cut period, naming the fields', async () => {
+    server = await startApiServer({ kubelet: false });
+    await expect(withFaultWindow(server.faults, { durationMs: 100, cutEveryMs: 0 }, () => Promise.resolve())).rejects.toThrow(/cutEveryMs/);
   });
 });
 

@@ -6,9 +6,13 @@
 // metric of the catalogue moved in at least one scenario of this file.
 import { metricCatalogue } from '@actions-gateway/metrics';
 import { standInContainers, type JobView } from '@actions-gateway/testkit';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../host/agc-env.js';
 import { seenSamples, startScenario, type Scenario } from './scenario-env.js';
+
+// Workers reuse modules across files (vitest `isolate: false`): start the recorder empty so the coverage test
+// below counts this file's scenarios only, not those of another file that ran before in the same worker.
+beforeAll(() => seenSamples.clear());
 
 let s: Scenario | undefined;
 afterEach(async () => {
