@@ -99,11 +99,15 @@ export function faultPhases(bench: FaultBench) {
     return { jobs, faultIds, recoveredMs, stoppedAt };
   }
 
-  /** Each faulted call on `path` paired with the next call of the same session there, where one followed. */
+  /**
+   * Each faulted call on `path` paired with the next call of the same session there, where one followed. A
+   * call the client abandoned first (a poll it cut short when capacity changed) is left out: its answer never
+   * reached the client.
+   */
   function followedFaultHits(faultId: string, path = bench.pollPath): { hit: RecordedRequest; next: RecordedRequest }[] {
     const all = control().requests().filter((r) => r.path === path);
     return all
-      .filter((r) => r.fault === faultId)
+      .filter((r) => r.fault === faultId && r.abandoned !== true)
       .flatMap((hit) => {
         const session = bench.sessionOf(hit);
         const next = all.find((r) => r.at > hit.at && bench.sessionOf(r) === session && r !== hit);
