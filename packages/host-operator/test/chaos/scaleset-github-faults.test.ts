@@ -75,6 +75,14 @@ for (const mode of modes) {
       return `${ADMIN}/${id}/acquirejobs`;
     };
 
+    /**
+     * Waits until no worker pod of earlier phases is still running: a pod ending cuts the tier's poll short
+     * (capacity changed), and a 429 answered in the same instant never reaches the client, which then cannot
+     * honour it. A storm starts on a quiet queue so that every 429 checked was one the client read.
+     */
+    const quiet = (): Promise<unknown> =>
+      eventually(async () => (await s.pods(GROUP)).every((p) => p.phase !== 'Running' && p.phase !== 'Pending'), 'the worker pods of earlier phases to end', 120_000);
+
     it('recovers from black-holed queue polls within 60 s of them stopping, losing and doubling nothing', async () => {
       const r = await phase('blackhole', {
         faults: () => [control().inject({ method: 'GET', path: QUEUE, always: true, action: { blackhole: 'before-headers' } }).id],
@@ -95,6 +103,7 @@ for (const mode of modes) {
     }, plan.settleMs + plan.blackholeMs + 60_000);
 
     it('makes no queue poll before Retry-After expires during a 429 storm, and recovers', async () => {
+      await quiet();
       const retryAfterS = 1;
       let faultId = '';
       const r = await phase('queue-429-retry-after', {
@@ -108,6 +117,7 @@ for (const mode of modes) {
     }, plan.settleMs + 120_000);
 
     it.runIf(full)('backs off without Retry-After on the queue (no poll within the 5 s fallback) and recovers', async () => {
+      await quiet();
       let faultId = '';
       const r = await phase('queue-429-no-retry-after', {
         faults: () => [(faultId = control().inject({ method: 'GET', path: QUEUE, always: true, action: { status: 429, shape: 'text' } }).id)],
@@ -121,6 +131,7 @@ for (const mode of modes) {
     }, Math.max(plan.settleMs, 360_000) + 60_000);
 
     it.runIf(acquireMode)('makes no acquirejobs call before Retry-After expires during a 429 storm on it, and recovers', async () => {
+      await quiet();
       const retryAfterS = 1;
       let faultId = '';
       const r = await phase('acquirejobs-429-retry-after', {
@@ -134,6 +145,7 @@ for (const mode of modes) {
     }, plan.settleMs + 120_000);
 
     it.runIf(full && acquireMode)('backs off without Retry-After on acquirejobs (no call within 5 s) and recovers', async () => {
+      await quiet();
       let faultId = '';
       const r = await phase('acquirejobs-429-no-retry-after', {
         faults: () => [(faultId = control().inject({ method: 'POST', path: ACQUIRE, always: true, action: { status: 429, shape: 'actions' } }).id)],
@@ -209,7 +221,12 @@ for (const mode of modes) {
         },
       });
       const pods = await podsPerJob();
-      expect(r.jobs.filter((j) => pods.has(j.jobId)).map((j) => j.jobId), 'worker pods of cancelled jobs').toEqual([]);
+      const withPods = r.jobs.filter((j) => pods.has(j.jobId)).map((j) => j.jobId);
+      figures.push(`${figures.pop() ?? ''} pods_for_cancelled=${withPods.length}`);
+      // acquire: the claim is this tier's own call, and a run cancelled before it wins is never claimed. auto:
+      // GitHub assigns the job on the poll; a cancel landing before its JobCompleted is stored can race the
+      // pod's creation (its runner then takes nothing: timesAcquired 0 is asserted above for every job).
+      if (acquireMode) expect(withPods, 'worker pods of cancelled jobs').toEqual([]);
     }, plan.settleMs + 120_000);
   });
 }
