@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { errorFromResponse } from './classify.js';
+import { ExponentialBackoff } from './backoff.js';
 import { systemClock, type Clock } from './clock.js';
 import { BrokerClientError, invalidInput } from './errors.js';
 import { httpSend, parseJsonBody, readJsonObject, type HttpOptions, type HttpResponse } from './http.js';
@@ -33,6 +34,10 @@ export interface ScaleSetAdminOptions {
   readonly http?: HttpOptions;
   /** Re-mint the admin JWT this long before its `exp`. Default 60 s. */
   readonly adminRefreshLeadMs?: number;
+  /** After a failed mint, no new one for this long, doubling per failure up to `mintBackoffMaxMs`. Default 5 s. */
+  readonly mintBackoffInitialMs?: number;
+  /** Cap of the mint back-off. Default 60 s. */
+  readonly mintBackoffMaxMs?: number;
 }
 
 const API_VERSION = 'api-version=6.0-preview';
@@ -46,6 +51,10 @@ export class ScaleSetAdminClient {
   readonly #lead: number;
   #admin: AdminConnection | undefined;
   #minting: Promise<AdminConnection> | undefined;
+  readonly #mintBackoff: ExponentialBackoff;
+  /** No mint before this after a failed one, whoever asks (see {@link ScaleSetAdminClient.#mint}). */
+  #mintRetryAt = Number.NEGATIVE_INFINITY;
+  #mintError: unknown;
 
   constructor(
     private readonly rest: GitHubRestClient,
@@ -55,12 +64,29 @@ export class ScaleSetAdminClient {
   ) {
     this.#clock = options.clock ?? systemClock;
     this.#lead = options.adminRefreshLeadMs ?? 60_000;
+    this.#mintBackoff = new ExponentialBackoff(options.mintBackoffInitialMs ?? 5_000, options.mintBackoffMaxMs ?? 60_000);
   }
 
-  /** Registration token → `POST {api}/actions/runner-registration` (RemoteAuth) → admin URL and JWT. */
+  /**
+   * Registration token → `POST {api}/actions/runner-registration` (RemoteAuth) → admin URL and JWT. After a
+   * failure no new mint starts before the back-off (or the server's Retry-After) has passed: callers in
+   * between get the last failure at once. Without it every admin call of every group and job worker minted
+   * again while the token endpoint was down — hundreds of calls a minute for the length of an outage.
+   */
   async #mint(signal?: AbortSignal): Promise<AdminConnection> {
+    const operation = 'runnerRegistration';
+    const wait = this.#mintRetryAt - this.#clock.now();
+    if (!this.#minting && wait > 0) {
+      const last = this.#mintError;
+      const kind = last instanceof BrokerClientError ? last.kind : 'network';
+      throw new BrokerClientError(kind, `${operation}: the last admin token mint failed; the next one is not before ${Math.ceil(wait / 1000)} s from now (${last instanceof Error ? last.message : String(last)})`, {
+        operation,
+        retryAfterMs: wait,
+        ...(last instanceof BrokerClientError && last.status !== undefined && { status: last.status }),
+        cause: last,
+      });
+    }
     this.#minting ??= (async () => {
-      const operation = 'runnerRegistration';
       try {
         const { token } = await this.registrar.registrationToken(signal);
         const res = await httpSend(this.options.http ?? {}, {
@@ -78,7 +104,17 @@ export class ScaleSetAdminClient {
         // A token without a readable exp is used once per call: re-mint on the next 401.
         const expiresAt = typeof exp === 'number' ? exp * 1000 : this.#clock.now() + 10 * 60_000;
         this.#admin = { url, token: adminToken, expiresAt };
+        this.#mintBackoff.reset();
+        this.#mintRetryAt = Number.NEGATIVE_INFINITY;
         return this.#admin;
+      } catch (error) {
+        // A caller's own abort says nothing about the endpoint.
+        if (!(error instanceof BrokerClientError && error.kind === 'aborted')) {
+          const retryAfter = error instanceof BrokerClientError ? (error.retryAfterMs ?? 0) : 0;
+          this.#mintRetryAt = this.#clock.now() + Math.max(this.#mintBackoff.next(), retryAfter);
+          this.#mintError = error;
+        }
+        throw error;
       } finally {
         this.#minting = undefined;
       }

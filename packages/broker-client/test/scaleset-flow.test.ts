@@ -63,6 +63,42 @@ describe('scale-set admin token', () => {
     const auths = s.on('/tenant/_apis/runtime/runnergroups/').map((r) => r.headers.authorization);
     expect(auths[2]).not.toBe(auths[3]);
   });
+  it('after a failed mint, mints no more before its back-off (5 s doubling), whoever asks; a success resets it', async () => {
+    const clock = new AutoClock(Date.parse('2026-11-24T12:00:00Z'));
+    const { s, admin } = await setup(clock);
+    let down = true;
+    s.handle('/api/v3/orgs/acme/actions/runners/registration-token', (_r, res) =>
+      down ? json(res, 503, { message: 'Service Unavailable' }) : json(res, 201, { token: 'reg-token', expires_at: new Date(clock.now() + 3600_000).toISOString() }),
+    );
+    s.handle('/tenant/_apis/runtime/runnergroups/', (_r, res) => json(res, 200, { count: 1, value: [{ id: 3, name: 'gpu', isDefaultGroup: false }] }));
+    const mints = () => s.on('/api/v3/orgs/acme/actions/runners/registration-token').length;
+    const refused = async (): Promise<BrokerClientError> => {
+      const err = await admin.getRunnerGroupId('gpu').then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(BrokerClientError);
+      return err as BrokerClientError;
+    };
+    expect((await refused()).kind).toBe('server_error');
+    expect(mints()).toBe(1);
+    // Ten more callers inside the 5 s back-off: refused at once, with the wait as their Retry-After.
+    for (let i = 0; i < 10; i++) {
+      const err = await refused();
+      expect(err.kind).toBe('server_error');
+      expect(err.retryAfterMs).toBeGreaterThan(0);
+      expect(err.retryAfterMs).toBeLessThanOrEqual(5_000);
+    }
+    expect(mints()).toBe(1);
+    clock.t += 5_000;
+    await refused();
+    expect(mints()).toBe(2);
+    // The second failure doubles the wait to 10 s.
+    clock.t += 9_000;
+    await refused();
+    expect(mints()).toBe(2);
+    clock.t += 1_000;
+    down = false;
+    expect(await admin.getRunnerGroupId('gpu')).toBe(3);
+    expect(mints()).toBe(3);
+  });
 });
 
 describe('scale-set session', () => {

@@ -47,6 +47,8 @@ type Gateway = ActionsGateway & KubeObject;
 export interface GmcTuning {
   /** Applied to every informer of the gmc (watch silence bound, periodic re-list). */
   readonly informer?: Pick<InformerOptions<KubeObject>, 'idleTimeoutMs' | 'relistPeriodMs'>;
+  /** ActionsGateways reconciled at once (each key is still one at a time) [4]. */
+  readonly concurrency?: number;
 }
 
 /** Starts the gmc; throws a one-line error for bad flags or env (the bin prints it and exits 2). */
@@ -109,6 +111,10 @@ export async function startGmc(argv: readonly string[], env: NodeJS.ProcessEnv, 
   const controller = new Controller({
     name: 'actionsgateway',
     reconcile: reconciler.reconcile,
+    // One worker made a burst of new tenants (two RSA keys each) or a re-list after a hung watch wait in
+    // line: 20 tenants took ~200 s on a loaded box, past the 2-minute convergence bound. Tenants are
+    // independent; the key generation runs on the thread pool, the writes overlap.
+    concurrency: tuning.concurrency ?? 4,
     registry: metrics.registry,
     logger: log,
     onError: () => metrics.reconcileErrors.inc({ controller: 'gmc', resource: 'actionsgateway' }),

@@ -6,9 +6,10 @@
 // one, without the phases whose floor is long (the 5 s no-Retry-After fallback) or covered elsewhere (fan-out:
 // the must-show throughput scenario).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobView, RecordedRequest } from '@actions-gateway/testkit';
+import type { JobView } from '@actions-gateway/testkit';
 import { eventually } from '../agc/host/agc-env.js';
 import { startScenario, type Scenario } from '../agc/scenarios/scenario-env.js';
+import { faultPhases } from './github-fault-phases.js';
 
 const full = process.env['AG_CHAOS'] === 'full';
 /** Seconds the token endpoint stays down in the full form (the issue's 10 minutes; shorter runs via env). */
@@ -36,83 +37,16 @@ afterAll(async () => {
   for (const f of figures) console.log(f);
 });
 
-const enqueue = (n: number, extra: { durationMs?: number; fanout?: number } = {}): JobView[] =>
-  Array.from({ length: n }, () => s.env.github.control.enqueueJob({ repo: 'acme/app', labels: ['self-hosted', GROUP], durationMs: 20, ...extra }));
-const view = (j: JobView): JobView => s.env.github.control.job(j.requestId)!;
-const faultHits = (id: string): RecordedRequest[] => s.env.github.control.requests().filter((r) => r.fault === id);
-
-/** Pods per plan id, over every worker pod of the group. */
-async function podsPerPlan(): Promise<Map<string, number>> {
-  const counts = new Map<string, number>();
-  for (const p of await s.pods(GROUP)) counts.set(p.planId, (counts.get(p.planId) ?? 0) + 1);
-  return counts;
-}
-
-/**
- * Waits until every job is terminal and returns the figures: lost = not concluded as expected, duplicated =
- * acquired more than once or run by more than one pod.
- */
-async function settle(jobs: JobView[], expected: (j: JobView) => boolean, boundMs: number): Promise<{ lost: JobView[]; duplicated: JobView[] }> {
-  await eventually(() => jobs.every((j) => expected(view(j))), `${jobs.length} jobs concluded`, boundMs).catch(() => undefined);
-  const pods = await podsPerPlan();
-  const views = jobs.map(view);
-  return {
-    lost: views.filter((j) => !expected(j)),
-    duplicated: views.filter((j) => j.timesAcquired > 1 || (pods.get(j.planId) ?? 0) > 1),
-  };
-}
-
-const succeeded = (j: JobView): boolean => j.state === 'completed' && j.conclusion === 'succeeded' && j.timesAcquired === 1;
-
-/** Runs a phase: faults on, jobs queued, faults off; then waits for every job and records one figures line. */
-async function phase(
-  name: string,
-  options: { jobs: () => JobView[]; faults: () => string[]; faultMs: number; boundMs: number; expected?: (j: JobView) => boolean; during?: (jobs: JobView[]) => Promise<void> },
-): Promise<{ jobs: JobView[]; faultIds: string[]; recoveredMs: number; stoppedAt: number }> {
-  const faultIds = options.faults();
-  const jobs = options.jobs();
-  const until = Date.now() + options.faultMs;
-  await options.during?.(jobs);
-  const left = until - Date.now();
-  if (left > 0) await new Promise((r) => setTimeout(r, left));
-  for (const id of faultIds) s.env.github.control.clearFaults(id);
-  const stoppedAt = Date.now();
-  const expected = options.expected ?? succeeded;
-  const { lost, duplicated } = await settle(jobs, expected, options.boundMs);
-  const recoveredMs = Date.now() - stoppedAt;
-  const injected = faultIds.reduce((n, id) => n + faultHits(id).length, 0);
-  figures.push(`chaos agc/github ${name}: jobs=${jobs.length} faults_injected=${injected} lost=${lost.length} duplicated=${duplicated.length} recovered_in=${(recoveredMs / 1000).toFixed(1)}s`);
-  expect(lost.map((j) => JSON.stringify(j)), `${name}: lost jobs`).toEqual([]);
-  expect(duplicated.map((j) => JSON.stringify(j)), `${name}: duplicated jobs`).toEqual([]);
-  return { jobs, faultIds, recoveredMs, stoppedAt };
-}
-
-/** Each faulted poll paired with the next poll of the same session, where one followed. */
-function followedFaultHits(faultId: string): { hit: RecordedRequest; next: RecordedRequest }[] {
-  const all = s.env.github.control.requests().filter((r) => r.path === POLL);
-  return all
-    .filter((r) => r.fault === faultId)
-    .flatMap((hit) => {
-      const next = all.find((r) => r.at > hit.at && r.query['sessionId'] === hit.query['sessionId'] && r !== hit);
-      return next ? [{ hit, next }] : [];
-    });
-}
-
-/** Every poll after a 429 of the same session starts no earlier than the Retry-After it was given. */
-function assertRetryAfterHonoured(faultId: string, retryAfterMs: number): number {
-  const pairs = followedFaultHits(faultId);
-  for (const { hit, next } of pairs) {
-    expect(next.at - hit.at, `poll of session ${hit.query['sessionId']} ${next.at - hit.at} ms after a 429 with Retry-After ${retryAfterMs} ms`).toBeGreaterThanOrEqual(retryAfterMs);
-  }
-  return pairs.length;
-}
-
-/**
- * Holds a storm until some session has polled again after a 429 (a timed window alone can pass, on a loaded
- * box, without any poll starting inside it, and then there is nothing to check).
- */
-const untilAPollFollowsA429 = (faultId: () => string) => () =>
-  eventually(() => followedFaultHits(faultId()).length > 0, 'a session to poll again after a 429', 60_000).then(() => undefined);
+const { enqueue, faultHits, podsPerJob, phase, assertRetryAfterHonoured, untilACallFollowsA429 } = faultPhases({
+  scenario: () => s,
+  group: GROUP,
+  label: 'agc/github',
+  pollPath: POLL,
+  sessionOf: (r) => r.query['sessionId'],
+  jobKeyOfPod: (planId) => planId,
+  jobKey: (j) => j.planId,
+  figures,
+});
 
 describe(`chaos: agc under GitHub faults (${full ? 'full' : 'reduced'})`, () => {
   it('recovers from black-holed polls within 60 s of them stopping, losing and doubling nothing', async () => {
@@ -132,7 +66,7 @@ describe(`chaos: agc under GitHub faults (${full ? 'full' : 'reduced'})`, () => 
     const r = await phase('429-retry-after', {
       faults: () => [(faultId = s.env.github.control.inject({ method: 'GET', path: POLL, always: true, action: { status: 429, shape: 'broker', retryAfter: { seconds: retryAfterS } } }).id)],
       jobs: () => enqueue(plan.jobsPerPhase),
-      during: untilAPollFollowsA429(() => faultId),
+      during: untilACallFollowsA429(() => faultId),
       faultMs: plan.stormMs,
       boundMs: 60_000,
     });
@@ -147,7 +81,7 @@ describe(`chaos: agc under GitHub faults (${full ? 'full' : 'reduced'})`, () => 
     const r = await phase('429-no-retry-after', {
       faults: () => [(faultId = s.env.github.control.inject({ method: 'GET', path: POLL, always: true, action: { status: 429, shape: 'broker' } }).id)],
       jobs: () => enqueue(plan.jobsPerPhase),
-      during: untilAPollFollowsA429(() => faultId),
+      during: untilACallFollowsA429(() => faultId),
       faultMs: plan.stormMs,
       boundMs: 360_000,
     });
@@ -214,7 +148,7 @@ describe(`chaos: agc under GitHub faults (${full ? 'full' : 'reduced'})`, () => 
         }
       },
     });
-    const pods = await podsPerPlan();
+    const pods = await podsPerJob();
     expect(r.jobs.filter((j) => pods.has(j.planId)).map((j) => j.planId), 'worker pods of cancelled jobs').toEqual([]);
   }, 120_000);
 });

@@ -148,6 +148,24 @@ describe('gmc', () => {
     expect(seen.at(-1)).toBe('ServiceAccount/actions-gateway-worker');
   }, 60_000);
 
+  it('reconciles tenants side by side: a tenant whose API calls are slow holds up no other', async () => {
+    // Every call in slow-a's namespace takes 1 s: its first reconcile needs ~30 of them. With one worker
+    // (before) fast-b waited behind it for half a minute; it now has its inventory in seconds.
+    const slow = env.server.faults.inject({ namespace: 'slow-a', latencyMs: 1_000 });
+    try {
+      await tenant(env, 'slow-a');
+      await env.objects.create(sampleGateway('slow-a'));
+      await waitUntil(() => get('v1', 'Namespace', '', 'slow-a')?.metadata?.labels?.['pod-security.kubernetes.io/enforce'] !== undefined || slow.hits > 0, 'slow-a\'s reconcile under way');
+      await tenant(env, 'fast-b');
+      await env.objects.create(sampleGateway('fast-b'));
+      await waitUntil(() => inventory.every(([v, k, n]) => get(v, k, 'fast-b', n) !== undefined), 'fast-b\'s inventory', 15_000);
+      expect(inventory.every(([v, k, n]) => get(v, k, 'slow-a', n) !== undefined), 'slow-a done first: nothing shown').toBe(false);
+    } finally {
+      slow.remove();
+    }
+    await waitUntil(() => inventory.every(([v, k, n]) => get(v, k, 'slow-a', n) !== undefined), 'slow-a\'s inventory once its calls are fast', 60_000);
+  }, 90_000);
+
   it('serves metrics and health', async () => {
     const text = await (await fetch(`http://127.0.0.1:${gmc.ports.metrics}/metrics`)).text();
     expect(text).toMatch(/actions_gateway_managed_gateways \d/);

@@ -102,6 +102,11 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       ...(typeof capacity === 'string' ? { scaleSetMaxCapacity: Number(capacity) } : {}),
     };
     world.requests.push(record);
+    // The client went away before the response was finished (it aborted, or timed out): whatever the
+    // response said, it never reached the client, which cannot have acted on it (a Retry-After, say).
+    res.once('close', () => {
+      if (!res.writableFinished) record.abandoned = true;
+    });
     if (world.requests.length > maxRecorded) world.requests.splice(0, world.requests.length - maxRecorded);
     const fault = faults.take(ctx);
     if (fault) {

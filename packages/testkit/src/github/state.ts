@@ -155,4 +155,6 @@ export interface RecordedRequest {
   fault?: string;
   /** The `X-ScaleSetMaxCapacity` a scale-set poll advertised. */
   scaleSetMaxCapacity?: number;
+  /** The client closed the connection before the response was finished (aborted, timed out, black-holed). */
+  abandoned?: boolean;
 }

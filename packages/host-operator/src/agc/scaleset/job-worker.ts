@@ -148,7 +148,7 @@ async function attemptJob(deps: JobWorkerDeps, jobId: string): Promise<Attempt> 
   const podName = workerPodName(group.name, planId);
   const existing = await kube.getPod(group.namespace, podName);
   if (existing) return followPod(deps, jobId, podName);
-  if (record.phase !== 'assigned') {
+  if (record.phase !== 'assigned' && runnerOwedTo(deps, jobId) === undefined) {
     // Its runner took it and the pod is gone (lost while the AGC was down): a disruption, or it concluded.
     if (record.phase === 'started') await rerunIfDisrupted(deps, jobId, classifyFinishedPod(undefined, {}));
     await kube.deleteSecret(group.namespace, jobSecretName(planId));
@@ -156,6 +156,8 @@ async function attemptJob(deps: JobWorkerDeps, jobId: string): Promise<Attempt> 
   }
   // A Secret without a pod is a provisioning cut short by a crash: the job never got its runner.
   await kube.deleteSecret(group.namespace, jobSecretName(planId));
+  const owed = runnerOwedTo(deps, jobId);
+  if (owed !== undefined) context.logger.info({ namespace: group.namespace, runner_group: group.name, job_id: jobId, for_job_id: owed }, 'the runner of another job\'s pod took this job while that job still waits: this job\'s pod runs it');
   let jit;
   try {
     jit = await deps.admin.generateJitConfig(deps.scaleSet().id, runnerNamePrefix(jobId), deps.signal);
@@ -201,7 +203,7 @@ async function attemptJob(deps: JobWorkerDeps, jobId: string): Promise<Attempt> 
     default:
       // No pod will run this registration; the next attempt makes its own.
       await dropRunner(deps, jobId, jit.runnerId);
-      return deps.record(jobId)?.phase === 'assigned' ? 'retry' : 'done';
+      return deps.record(jobId)?.phase === 'assigned' || runnerOwedTo(deps, jobId) !== undefined ? 'retry' : 'done';
   }
 }
 
@@ -237,8 +239,22 @@ function takenByAnotherRunner(record: ScaleSetJobRecord | undefined, jobId: stri
 }
 
 /**
+ * The job whose pod's runner took `jobId` instead, when that job still waits for a runner (no JobStarted):
+ * JIT runners of a scale set are interchangeable, so the runner `jobId`'s own pod would start is the one that
+ * job now needs. Without it, a job whose pod came late (a failed JIT config, a full quota) was taken by the
+ * other job's runner and the other job was left assigned at GitHub with no runner ever coming for it.
+ */
+function runnerOwedTo(deps: JobWorkerDeps, jobId: string): string | undefined {
+  const runnerName = deps.record(jobId)?.runnerName;
+  const owner = runnerName === undefined ? undefined : jobIdOfRunnerName(runnerName);
+  if (owner === undefined || owner === jobId) return undefined;
+  return deps.record(owner)?.phase === 'assigned' ? owner : undefined;
+}
+
+/**
  * Aborts `signal` once the job was taken by a runner made for another job's pod while this job's own pod does
- * not exist yet (held by a ResourceQuota, say): creating it would only start a runner with nothing to run.
+ * not exist yet (held by a ResourceQuota, say), and that other job no longer waits for a runner: creating the
+ * pod would only start a runner with nothing to run.
  */
 function watchSuperseded(deps: JobWorkerDeps, jobId: string, podName: string): { signal: AbortSignal; stop(): void } {
   const superseded = new AbortController();
@@ -248,7 +264,7 @@ function watchSuperseded(deps: JobWorkerDeps, jobId: string, podName: string): {
   void (async () => {
     try {
       while (await deps.context.clock.sleep(SUPERSEDED_CHECK_MS, until.signal)) {
-        if (!takenByAnotherRunner(deps.record(jobId), jobId)) continue;
+        if (!takenByAnotherRunner(deps.record(jobId), jobId) || runnerOwedTo(deps, jobId) !== undefined) continue;
         const pod = await deps.context.provision.kubernetes.getPod(group.namespace, podName).catch(() => 'unknown' as const);
         if (pod === undefined && !done.signal.aborted) superseded.abort(new Error('the job was taken by another runner'));
         return;

@@ -7,7 +7,7 @@
  * having said what its runner did waits until the queue has caught up (its first empty poll) or says the
  * job concluded: a JobStarted still queued must not make it a second pod.
  */
-import { BrokerClientError, ScaleSetSession, metricReason, type ScaleSetAdminClient, type ScaleSetPollResult } from '@actions-gateway/broker-client';
+import { BrokerClientError, ExponentialBackoff, ScaleSetSession, metricReason, rateLimitFallbackMs, type ScaleSetAdminClient, type ScaleSetPollResult } from '@actions-gateway/broker-client';
 import { ANNOTATION_REPOSITORY, ANNOTATION_RUN_ID, linkSignals, workerPodName, type ConditionInput } from '@actions-gateway/core';
 import type { GroupListener, ListenerContext, ListenerGroup, ListenerStopReason } from '../listener/group-listener.js';
 import { readCapacity } from './capacity.js';
@@ -61,6 +61,10 @@ export class ScaleSetListener implements GroupListener {
   readonly #workers = new Set<Promise<void>>();
   /** acquirejobs claims whose JobAssigned has not come yet (they hold room). */
   readonly #claimed = new Set<number>();
+  /** GHES: after a failed acquire, no acquire call before this (epoch ms): its Retry-After, else a back-off. */
+  #acquireRetryAt = Number.NEGATIVE_INFINITY;
+  readonly #acquireBackoff: ExponentialBackoff;
+  #acquireRateLimits = 0;
   #cursor = 0;
   #scaleSet: ScaleSetRef | undefined;
   #session: ScaleSetSession | undefined;
@@ -89,6 +93,7 @@ export class ScaleSetListener implements GroupListener {
     this.#signal = deps.killSignal ? AbortSignal.any([this.#stop.signal, deps.killSignal]) : this.#stop.signal;
     this.#conditions = new TierConditions(() => this.#ctx.onChange());
     this.#errorDelay = deps.settings.errorBackoffMs;
+    this.#acquireBackoff = new ExponentialBackoff(deps.settings.errorBackoffMs, 60_000);
     this.#setSessions(0);
     this.#loop = this.#run().catch((err: unknown) => this.#ctx.logger.error({ ...this.#log(), err }, 'scale-set listener ended with an error'));
   }
@@ -304,11 +309,15 @@ export class ScaleSetListener implements GroupListener {
       } catch (err) {
         this.#ctx.logger.warn({ ...this.#log(), err }, 'reading admission capacity failed; advertising 0');
       }
-      if (this.#available && capacity.room > 0) await this.#acquire(session, capacity.room);
+      const now = this.#ctx.clock.now().getTime();
+      if (this.#available && capacity.room > 0 && now >= this.#acquireRetryAt) await this.#acquire(session, capacity.room);
       const poll = new AbortController();
       this.#poll = poll;
       let result: ScaleSetPollResult;
       const pollSignal = linkSignals(this.#signal, poll.signal);
+      // Jobs left to acquire after a failed acquire: the long poll is cut when the acquire may be tried again.
+      const retryIn = this.#available && capacity.room > 0 ? this.#acquireRetryAt - this.#ctx.clock.now().getTime() : 0;
+      if (retryIn > 0) void this.#ctx.clock.sleep(retryIn, pollSignal.signal).then((due) => due && poll.abort());
       try {
         result = await session.getMessage({ maxCapacity: capacity.advertised, signal: pollSignal.signal });
       } catch (err) {
@@ -319,6 +328,8 @@ export class ScaleSetListener implements GroupListener {
         continue;
       } finally {
         this.#poll = undefined;
+        // Ends the acquire-retry timer of this poll (the link alone does not abort).
+        poll.abort();
         pollSignal.dispose();
       }
       this.#conditions.rateLimited(undefined);
@@ -347,8 +358,10 @@ export class ScaleSetListener implements GroupListener {
     const reason = metricReason(e);
     this.#ctx.metrics.messagePollErrors.inc({ namespace: this.#labels().namespace, reason: reason === 'rate_limited' || reason === 'timeout' ? reason : 'other' });
     if (e instanceof BrokerClientError && e.kind === 'rate_limited') {
+      // The session's call gate holds the next poll for the Retry-After, or its fallback (5 s doubling to
+      // 5 min) when there is none; a wait of this loop's own would only add to it.
       this.#conditions.rateLimited(`the scale-set queue answered 429: ${e.message}`);
-      return this.#pause(e.retryAfterMs ?? 60_000);
+      return !this.#signal.aborted;
     }
     this.#ctx.logger.warn({ ...this.#log(), err: e }, 'scale-set poll failed');
     return this.#backoff();
@@ -460,17 +473,32 @@ export class ScaleSetListener implements GroupListener {
         .filter((id): id is number => typeof id === 'number' && !this.#claimed.has(id));
       const take = ids.slice(0, room);
       this.#available = ids.length > take.length;
-      if (take.length === 0) return;
-      const won = await session.acquireJobs(take, this.#signal);
-      for (const id of won) this.#claimed.add(id);
-      const lost = take.length - won.length;
-      if (lost > 0) this.#ctx.metrics.jobAcquisitionErrors.inc({ namespace, reason: 'already_claimed' }, lost);
+      if (take.length > 0) {
+        const won = await session.acquireJobs(take, this.#signal);
+        for (const id of won) this.#claimed.add(id);
+        const lost = take.length - won.length;
+        if (lost > 0) this.#ctx.metrics.jobAcquisitionErrors.inc({ namespace, reason: 'already_claimed' }, lost);
+      }
+      this.#acquireBackoff.reset();
+      this.#acquireRateLimits = 0;
     } catch (err) {
       if (this.#signal.aborted) return;
+      // The jobs are still available at GitHub, and their JobAvailable messages are consumed: only this
+      // listener's own retry acquires them (#available was cleared above, before the call failed).
+      this.#available = true;
+      const retryIn = this.#acquireRetryDelay(err);
+      this.#acquireRetryAt = this.#ctx.clock.now().getTime() + retryIn;
       const reason = metricReason(err);
       this.#ctx.metrics.jobAcquisitionErrors.inc({ namespace, reason: reason === 'already_claimed' || reason === 'delivery_window_expired' || reason === 'version_too_old' ? reason : 'other' });
-      this.#ctx.logger.warn({ ...this.#log(), err }, 'acquiring available scale-set jobs failed');
+      this.#ctx.logger.warn({ ...this.#log(), err, retry_in_ms: retryIn }, 'acquiring available scale-set jobs failed; trying again');
     }
+  }
+
+  /** How long a failed acquire waits: a 429's Retry-After (else 5 s doubling, as a poll's), otherwise a back-off. */
+  #acquireRetryDelay(err: unknown): number {
+    if (err instanceof BrokerClientError && err.kind === 'rate_limited') return err.retryAfterMs ?? rateLimitFallbackMs(++this.#acquireRateLimits);
+    const retryAfter = err instanceof BrokerClientError ? (err.retryAfterMs ?? 0) : 0;
+    return Math.max(retryAfter, this.#acquireBackoff.next());
   }
 
   /** Stores a change, retrying until it lands; false when the tier stopped first. */

@@ -5,7 +5,7 @@
 import { standInContainer, type InProcessContainer, type InProcessSelector, type JobView } from '@actions-gateway/testkit';
 import { Agent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createScaleSetListenerTier } from '../../../src/agc/scaleset/factory.js';
+import { createScaleSetListenerTier, type ScaleSetTierOptions } from '../../../src/agc/scaleset/factory.js';
 import { createConfigMapStateStore } from '../../../src/agc/scaleset/state-store.js';
 import { eventually } from '../host/agc-env.js';
 import { startScenario, type Scenario } from '../scenarios/scenario-env.js';
@@ -58,8 +58,8 @@ function workers(dying: RegExp): KubeletOptions {
   return { startDelayMs: 0, inProcess: select };
 }
 
-/** Starts the agc with only the scale-set tier, in `mode`. */
-async function startScaleSetScenario(mode: ScenarioPlan['mode'], options: { kubelet?: KubeletOptions; fakeTimings?: Partial<FakeTimings> } = {}): Promise<Scenario> {
+/** Starts the agc with only the scale-set tier, in `mode` (`tier` overrides its test settings). */
+export async function startScaleSetScenario(mode: ScenarioPlan['mode'], options: { kubelet?: KubeletOptions; fakeTimings?: Partial<FakeTimings>; tier?: Partial<ScaleSetTierOptions> } = {}): Promise<Scenario> {
   const cluster: { kubeConfig?: KubeConfig } = {};
   const tier = createScaleSetListenerTier({
     // The API server starts inside startScenario; the state store is made per group, after it.
@@ -68,6 +68,7 @@ async function startScaleSetScenario(mode: ScenarioPlan['mode'], options: { kube
     errorBackoffMs: 50,
     startGraceMs: 500,
     runnerSweepMs: 2_000,
+    ...options.tier,
   });
   const scenario = await startScenario({ host: { tiers: { ScaleSet: tier } }, ...(options.kubelet && { kubelet: options.kubelet }), ...(options.fakeTimings && { fakeTimings: options.fakeTimings }) });
   cluster.kubeConfig = scenario.env.server.kubeConfig;
