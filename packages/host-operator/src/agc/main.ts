@@ -138,7 +138,7 @@ export async function startAgc(argv: readonly string[], env: NodeJS.ProcessEnv, 
     client: new CustomResourceClient<RunnerGroupObject>(kc, RUNNER_GROUP_RESOURCE),
     pods,
     tiers: options.tiers ?? {
-      Classic: createClassicListenerTier({ kubeConfig: kc, runnerGroupId: config.runnerGroupId }),
+      Classic: createClassicListenerTier({ kubeConfig: kc, runnerGroupId: config.runnerGroupId, registrationConcurrency: config.registrationConcurrency }),
       ScaleSet: createScaleSetListenerTier({ kubeConfig: kc, runnerGroupId: config.runnerGroupId, ownerName: env['HOSTNAME'] ?? hostname() }),
     },
     github: github.access,
