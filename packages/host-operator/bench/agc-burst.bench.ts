@@ -34,7 +34,7 @@ const SNAPSHOTS = process.env['AGC_BENCH_HEAP_SNAPSHOTS'];
 const TRACE = process.env['AGC_BENCH_TRACE'];
 const GROUPS = 4;
 const LISTENERS_PER_GROUP = 10;
-/** Pre-registered spare agents per group (AGC_BENCH_SPARES; the tier's `spareAgents`), for the burst part. */
+/** Pre-registered spare agents per group (AGC_BENCH_SPARES; the groups' `spec.spareAgents`), for the burst part. */
 const SPARES = Number(process.env['AGC_BENCH_SPARES'] ?? LISTENERS_PER_GROUP);
 /**
  * Agent registrations in flight at once across the groups (AGC_BENCH_REGISTRATIONS; the tier's
@@ -69,7 +69,7 @@ interface Target {
  */
 const SETUP = PART === 'idle' ? { concurrency: 32, registrationConcurrency: 32 } : { concurrency: 8, registrationConcurrency: REGISTRATIONS };
 
-async function agcOn(w: Target, spareAgents = 0): Promise<AgcProcess> {
+async function agcOn(w: Target): Promise<AgcProcess> {
   const started = await startAgc(
     ['--kubeconfig', w.kubeconfig, '--metrics-bind-address', '0', '--health-probe-bind-address', '0', '--github-app-dir', w.appDir, '--proxy-ca-file', join(w.appDir, 'none')],
     { POD_NAMESPACE: NS, GITHUB_ORG_URL: `${w.githubUrl}/acme`, GITHUB_API_BASE_URL: w.githubUrl },
@@ -77,7 +77,6 @@ async function agcOn(w: Target, spareAgents = 0): Promise<AgcProcess> {
       tiers: {
         Classic: createClassicListenerTier({
           kubeConfig: w.kubeConfig,
-          spareAgents,
           timings: { restartDelayMs: 50, maxRestartDelayMs: 200, admissionRecheckMs: 100, minPollIntervalMs: 0 },
           ...(SETUP.registrationConcurrency !== undefined && { registrationConcurrency: SETUP.registrationConcurrency }),
         }),
@@ -90,12 +89,12 @@ async function agcOn(w: Target, spareAgents = 0): Promise<AgcProcess> {
   return started;
 }
 
-function group(name: string, maxListeners: number): KubernetesObject {
+function group(name: string, maxListeners: number, spareAgents = 0): KubernetesObject {
   return {
     apiVersion: API_VERSION,
     kind: RUNNER_GROUP_KIND.kind,
     metadata: { name, namespace: NS },
-    spec: { acquisitionProtocol: 'Classic', maxListeners, completedPodTTL: '1h', runnerLabels: ['self-hosted', name], podTemplate: { spec: { containers: [{ name: 'runner' }] } } },
+    spec: { acquisitionProtocol: 'Classic', maxListeners, spareAgents, completedPodTTL: '1h', runnerLabels: ['self-hosted', name], podTemplate: { spec: { containers: [{ name: 'runner' }] } } },
   } as KubernetesObject;
 }
 
@@ -109,10 +108,10 @@ async function activeSessions(w: Target, names: readonly string[]): Promise<numb
 async function burst(): Promise<Record<string, number>> {
   const fakes = await startBenchFakes(30_000);
   const w = { ...fakes, kubeConfig: fakes.server.kubeConfig, githubUrl: fakes.fake.url, objects: KubernetesObjectApi.makeApiClient(fakes.server.kubeConfig), core: fakes.server.kubeConfig.makeApiClient(CoreV1Api) };
-  const agc = await agcOn(w, SPARES);
+  const agc = await agcOn(w);
   const names = Array.from({ length: GROUPS }, (_, i) => `burst-${i}`);
   const groupsAt = Date.now();
-  for (const n of names) await w.objects.create(group(n, LISTENERS_PER_GROUP));
+  for (const n of names) await w.objects.create(group(n, LISTENERS_PER_GROUP, SPARES));
   await until(async () => (await activeSessions(w, names)) >= GROUPS, 'a session per group', 300_000);
   const sessionsUpSeconds = (Date.now() - groupsAt) / 1000;
   const created = new Map<string, number>();
