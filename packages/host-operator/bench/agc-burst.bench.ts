@@ -11,7 +11,7 @@
 //      one RunnerGroup object, one agent, one session: the whole per-tenant-group cost, not the session's alone.
 // AGC_BENCH_PART=burst|idle runs one part; AGC_BENCH_TRACE=<file> writes the burst's timeline (every call at the
 // fake GitHub, when each pod was seen) for a breakdown of a job's time; AGC_BENCH_HEAP_SNAPSHOTS=<dir> writes heap snapshots around the
-// AGC's idle sessions (for finding what a session holds).
+// AGC's and the bare sessions' idle ramps (for finding what a session holds: diff each side's warm and all).
 import { ClassicBrokerSession, GitHubApp } from '@actions-gateway/broker-client';
 import { API_VERSION, RUNNER_GROUP_KIND } from '@actions-gateway/core';
 import { KubeConfig, CoreV1Api, CustomObjectsApi, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
@@ -310,7 +310,9 @@ async function idle(count: number): Promise<Record<string, number>> {
   };
   const bareZero = heapUsed();
   const bareWarm = await bareRamp(0, warm);
+  if (SNAPSHOTS) writeHeapSnapshot(join(SNAPSHOTS, `bare-idle-${count}-warm.heapsnapshot`));
   const bareAll = await bareRamp(warm, count);
+  if (SNAPSHOTS) writeHeapSnapshot(join(SNAPSHOTS, `bare-idle-${count}-all.heapsnapshot`));
   const bareSetupSeconds = (Date.now() - bareStart) / 1000;
   stop.abort();
   await Promise.all(loops);
