@@ -2,7 +2,7 @@
 // through a request recorder, and each request must be allowed by the role as a RoleBinding in the tenant
 // namespace grants it. For the core resources the port owns (pods, Secrets, quotas, limit ranges, Events) the
 // role grants no verb the port leaves unused; Secrets can never be listed or watched.
-import { createKubernetesPort, type ClosableKubernetesPort } from '@actions-gateway/operator';
+import { QuotaCache, createKubernetesPort, type ClosableKubernetesPort } from '@actions-gateway/operator';
 import { type ApiServer, startApiServer } from '@actions-gateway/testkit';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +19,7 @@ const namespace = 'team-a';
 let server: ApiServer;
 let recorder: RequestRecorder;
 let port: ClosableKubernetesPort;
+let quotaCache: QuotaCache;
 let rules: Rule[];
 let requests: RbacRequest[];
 
@@ -28,7 +29,11 @@ beforeAll(async () => {
   recorder = await startRequestRecorder(server.url);
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromString(server.kubeconfigYaml.replace(server.url, recorder.url));
-  port = createKubernetesPort({ kubeConfig, namespace });
+  // As the agc wires it: admission's quotas and limit ranges from informers (list, watch).
+  quotaCache = new QuotaCache({ kubeConfig, namespace });
+  quotaCache.start();
+  await quotaCache.waitForSync();
+  port = createKubernetesPort({ kubeConfig, namespace, quotaCache });
 
   const labels = { 'app.kubernetes.io/managed-by': 'actions-gateway-controller', 'actions-gateway/runner-group': 'cpu' };
   await port.createSecret(namespace, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'job-1', namespace }, data: { payload: Buffer.from('{}').toString('base64') } });
@@ -53,6 +58,7 @@ beforeAll(async () => {
   await port.deletePod(namespace, 'runner-1', { gracePeriodSeconds: 0 });
   await port.deleteSecret(namespace, 'job-1');
   await port.close();
+  await quotaCache.stop();
   requests = [...recorder.requests];
 }, 60_000);
 

@@ -58,6 +58,7 @@ export {
   runnerGroupSpecSchema,
   runnerGroupTemplateSchema,
   MAX_PRIORITY_TIERS,
+  MAX_SPARE_AGENTS,
 } from './api/runner-group-schema.js';
 export { podTemplateSchema } from './api/pod-template-schema.js';
 export { DNS_LABEL_PATTERN, DNS_SUBDOMAIN_PATTERN } from './api/schema-parts.js';

@@ -83,6 +83,8 @@ export type { GmcProcess, GmcTuning } from './gmc/main.js';
 export { WORKER_POD_SELECTOR, createKubernetesPort } from './agc/ports/kubernetes-port.js';
 export type { ClosableKubernetesPort, KubernetesPortOptions } from './agc/ports/kubernetes-port.js';
 export type { PodSource } from './agc/ports/pod-waiters.js';
+export { QuotaCache } from './agc/ports/quota-cache.js';
+export type { QuotaCacheOptions, QuotaCacheStats } from './agc/ports/quota-cache.js';
 export { toKubernetesApiError } from './agc/ports/kube-call.js';
 export { createJobBrokerPort } from './agc/ports/job-broker-port.js';
 export type { JobAcquirer, JobBrokerPortOptions } from './agc/ports/job-broker-port.js';

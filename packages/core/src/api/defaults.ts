@@ -17,6 +17,7 @@ export const ACTIONS_GATEWAY_DEFAULTS = {
 export const RUNNER_GROUP_DEFAULTS = {
   acquisitionProtocol: 'ScaleSet',
   maxListeners: 1,
+  spareAgents: 0,
   maxEvictionRetries: 2,
   evictionRetryDelay: '5s',
   maxQuotaRetries: 5,

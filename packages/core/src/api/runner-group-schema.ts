@@ -11,6 +11,9 @@ const HOUR = 60 * MINUTE;
 /** Most priority tiers a group may declare. */
 export const MAX_PRIORITY_TIERS = 10;
 
+/** Most spare agents a classic group may hold (`spec.spareAgents`; each is a registered runner at GitHub). */
+export const MAX_SPARE_AGENTS = 100;
+
 const priorityTierSchema: SchemaNode = {
   type: 'object',
   required: ['priorityClassName', 'threshold'],
@@ -42,6 +45,13 @@ export const runnerGroupSpecProperties: Readonly<Record<string, SchemaNode>> = {
     description: 'ScaleSet: GitHub runner scale-set API. Classic: broker sessions with single-use JIT agents.',
   }),
   maxListeners: int32({ minimum: 1, maximum: 1000, default: D.maxListeners, description: 'Concurrent listener sessions polling for jobs. A running job does not hold one: cap running jobs with maxWorkers.' }),
+  spareAgents: int32({
+    minimum: 0,
+    maximum: MAX_SPARE_AGENTS,
+    default: D.spareAgents,
+    description:
+      'Classic: agents registered ahead beyond maxListeners, so a session that took a job reopens on a spare at once while the spent agent is replaced. Each is one more registered runner and Secret. ScaleSet: ignored.',
+  }),
   maxWorkers: int32({ minimum: 1, description: 'Cap on active (Pending + Running) worker pods. Must equal the last tier threshold when tiers are set.' }),
   runnerLabels: {
     type: 'array',

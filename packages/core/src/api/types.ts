@@ -66,6 +66,8 @@ export interface PriorityTier {
 export interface RunnerGroupSpec {
   acquisitionProtocol?: AcquisitionProtocol;
   maxListeners?: number;
+  /** Classic tier: pre-registered agents beyond `maxListeners` (0–100, default 0). */
+  spareAgents?: number;
   maxWorkers?: number;
   runnerLabels: string[];
   priorityTiers?: PriorityTier[];
@@ -132,6 +134,7 @@ export interface RunnerGroup {
 type DefaultedRunnerGroupKeys =
   | 'acquisitionProtocol'
   | 'maxListeners'
+  | 'spareAgents'
   | 'maxEvictionRetries'
   | 'evictionRetryDelay'
   | 'maxQuotaRetries'

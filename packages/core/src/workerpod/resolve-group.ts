@@ -1,5 +1,6 @@
 import { applyRunnerGroupDefaults } from '../api/apply-defaults.js';
 import { parseDuration } from '../api/duration.js';
+import { MAX_SPARE_AGENTS } from '../api/runner-group-schema.js';
 import type { RunnerGroup, SecurityProfile } from '../api/types.js';
 import type { ProvisionerGroup, WorkerProxySettings } from './group.js';
 
@@ -19,10 +20,15 @@ export interface WorkerHostSettings {
 
 /**
  * The provisioner's view of a RunnerGroup: schema defaults applied, durations parsed to milliseconds.
- * Throws a DurationError naming the field when a duration does not parse (the webhook prevents it).
+ * Throws a DurationError naming the field when a duration does not parse, and a RangeError naming
+ * `spec.spareAgents` when it is out of range (the webhook and the CRD schema prevent both).
  */
 export function resolveProvisionerGroup(rg: RunnerGroup, host: WorkerHostSettings): ProvisionerGroup {
   const spec = applyRunnerGroupDefaults(rg).spec;
+  // Read by the classic listener, not the provisioner; checked here so a spec nothing validated gets InvalidSpec.
+  if (!Number.isInteger(spec.spareAgents) || spec.spareAgents < 0 || spec.spareAgents > MAX_SPARE_AGENTS) {
+    throw new RangeError(`spec.spareAgents: must be a whole number from 0 to ${MAX_SPARE_AGENTS}, got ${JSON.stringify(spec.spareAgents)}`);
+  }
   const name = rg.metadata.name ?? '';
   return {
     namespace: rg.metadata.namespace ?? '',

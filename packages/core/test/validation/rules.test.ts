@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ALLOW_PROFILE_DOWNGRADE_ANNOTATION,
+  MAX_SPARE_AGENTS,
   validateActionsGateway,
   validateRunnerGroup,
   type ActionsGateway,
@@ -159,6 +160,22 @@ describe('validateRunnerGroup', () => {
       r.spec.podTemplate.spec.containers = [];
     });
     expect(validateRunnerGroup(long).violations).toEqual([expect.objectContaining({ path: 'metadata.name', rule: 'pattern' })]);
+  });
+
+  it('bounds spareAgents to a whole number from 0 to MAX_SPARE_AGENTS, naming the field', () => {
+    const judged = (spareAgents: unknown) =>
+      validateRunnerGroup(
+        runnerGroup((r) => {
+          r.spec.podTemplate.spec.containers = [];
+          Object.assign(r.spec, { spareAgents });
+        }),
+      ).violations.map((v) => ({ path: v.path, rule: v.rule, named: v.message.includes('spec.spareAgents') }));
+    expect(judged(0)).toEqual([]);
+    expect(judged(MAX_SPARE_AGENTS)).toEqual([]);
+    expect(judged(MAX_SPARE_AGENTS + 1)).toEqual([{ path: 'spec.spareAgents', rule: 'maximum', named: true }]);
+    expect(judged(-1)).toEqual([{ path: 'spec.spareAgents', rule: 'minimum', named: true }]);
+    expect(judged(1.5)).toEqual([expect.objectContaining({ path: 'spec.spareAgents', named: true })]);
+    expect(judged('4')).toEqual([{ path: 'spec.spareAgents', rule: 'type', named: true }]);
   });
 
   it('requires runnerLabels and podTemplate', () => {

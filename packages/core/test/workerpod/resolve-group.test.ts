@@ -36,4 +36,11 @@ describe('resolveProvisionerGroup', () => {
     expect(() => resolveProvisionerGroup(rg({ quotaRetryDelay: 'soon' }), host)).toThrow(DurationError);
     expect(() => resolveProvisionerGroup(rg({ quotaRetryDelay: 'soon' }), host)).toThrow(/quotaRetryDelay/);
   });
+
+  it('names spec.spareAgents when it is out of range (a spec nothing validated)', () => {
+    expect(() => resolveProvisionerGroup(rg({ spareAgents: 100 }), host)).not.toThrow();
+    for (const bad of [101, -1, 2.5]) {
+      expect(() => resolveProvisionerGroup(rg({ spareAgents: bad }), host)).toThrow(`spec.spareAgents: must be a whole number from 0 to 100, got ${bad}`);
+    }
+  });
 });

@@ -34,6 +34,7 @@ import { createScaleSetListenerTier } from './scaleset/factory.js';
 import type { ListenerTierFactory } from './listener/group-listener.js';
 import { InFlightJobs } from './listener/in-flight-jobs.js';
 import { WORKER_POD_SELECTOR, createKubernetesPort } from './ports/kubernetes-port.js';
+import { QuotaCache } from './ports/quota-cache.js';
 import { createWorkflowRunsPort } from './ports/workflow-runs-port.js';
 
 /** The package version stamped into build_info and `service.version`. */
@@ -120,7 +121,9 @@ export async function startAgc(argv: readonly string[], env: NodeJS.ProcessEnv, 
   });
   const pods = new Informer<KubeObject>({ kubeConfig: kc, path: `/api/v1/namespaces/${ns}/pods`, labelSelector: WORKER_POD_SELECTOR, name: 'worker-pods', ...options.informer, logger: log, transform: withoutManagedFields });
   const events = new EventRecorder({ kubeConfig: kc, controller: AGC_EVENT_CONTROLLER, instance: env['HOSTNAME'] ?? hostname(), logger: log });
-  const kubernetes = createKubernetesPort({ kubeConfig: kc, namespace: config.namespace, podInformer: pods, events, logger: log });
+  // Admission reads quotas and limit ranges before every poll of every session: from informers, not a LIST each.
+  const quotaCache = new QuotaCache({ kubeConfig: kc, namespace: config.namespace, ...(options.informer && { informer: options.informer }), logger: log });
+  const kubernetes = createKubernetesPort({ kubeConfig: kc, namespace: config.namespace, podInformer: pods, quotaCache, events, logger: log });
   const rerunner = new DisruptionRerunner({
     github: createWorkflowRunsPort({ rest: github.rest }),
     clock,
@@ -135,7 +138,7 @@ export async function startAgc(argv: readonly string[], env: NodeJS.ProcessEnv, 
     client: new CustomResourceClient<RunnerGroupObject>(kc, RUNNER_GROUP_RESOURCE),
     pods,
     tiers: options.tiers ?? {
-      Classic: createClassicListenerTier({ kubeConfig: kc, runnerGroupId: config.runnerGroupId }),
+      Classic: createClassicListenerTier({ kubeConfig: kc, runnerGroupId: config.runnerGroupId, registrationConcurrency: config.registrationConcurrency }),
       ScaleSet: createScaleSetListenerTier({ kubeConfig: kc, runnerGroupId: config.runnerGroupId, ownerName: env['HOSTNAME'] ?? hostname() }),
     },
     github: github.access,
@@ -203,6 +206,8 @@ export async function startAgc(argv: readonly string[], env: NodeJS.ProcessEnv, 
 
   // The controller starts once a token is there: every listener needs one.
   github.tokens.start();
+  // Not part of readiness: until it syncs (or while its watch is refused) admission lists live.
+  quotaCache.start();
   const timeoutMs = options.initialTokenTimeoutMs ?? INITIAL_TOKEN_TIMEOUT_MS;
   let tokenTimer: NodeJS.Timeout | undefined;
   const tokenTimeout = new Promise<'timeout'>((resolve) => {
@@ -244,7 +249,7 @@ export async function startAgc(argv: readonly string[], env: NodeJS.ProcessEnv, 
       deadline.unref();
       await step('controller', () => controller.stop());
       await step('listeners', () => reconciler.shutdown());
-      await step('informers', () => Promise.all([groups.stop(), pods.stop()]));
+      await step('informers', () => Promise.all([groups.stop(), pods.stop(), quotaCache.stop()]));
       await step('kubernetes port', () => kubernetes.close());
       await step('token manager', () => github.tokens.stop());
       await step('servers', () => Promise.all(servers.map((s) => s.close(3000))));

@@ -40,8 +40,9 @@ export function splitKey(key: string): { namespace: string | undefined; name: st
  */
 export function withoutManagedFields<T extends KubeObject>(obj: T): T {
   if (!obj.metadata || !('managedFields' in obj.metadata)) return obj;
-  const metadata: Record<string, unknown> = { ...obj.metadata };
-  delete metadata['managedFields'];
+  // A rest copy, not `delete`: deleting a property that is not the last one added turns the object into a
+  // dictionary (~0.5 KB more per cached object; thousands of RunnerGroups are cached and held by listeners).
+  const { managedFields: _dropped, ...metadata } = obj.metadata as ObjectMeta & { managedFields?: unknown };
   return { ...obj, metadata };
 }
 

@@ -4,7 +4,7 @@
  * that fit and run each in a worker pod.
  */
 import { GitHubRestClient, RunServiceClient, RunnerRegistrar, type Clock as BrokerClock, type Random } from '@actions-gateway/broker-client';
-import type { Clock, ConditionInput, ProvisionerGroup, WorkerPodJobRef } from '@actions-gateway/core';
+import { MAX_SPARE_AGENTS, type Clock, type ConditionInput, type ProvisionerGroup, type WorkerPodJobRef } from '@actions-gateway/core';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { GitHubAccess, GroupListener, ListenerContext, ListenerGroup, ListenerStopReason, ListenerTierFactory } from '../listener/group-listener.js';
 import { adoptStagedJobs, type AdoptionDeps } from './adopt-jobs.js';
@@ -39,16 +39,13 @@ export interface ClassicTierOptions {
    */
   readonly registrationConcurrency?: number;
   /**
-   * Pre-registered spare agents per RunnerGroup beyond `maxListeners` (default 0): a session that just
-   * acquired a job opens its next session on a spare at once while its spent agent is replaced in the
-   * background. Each spare is one more registered runner at GitHub and one more Secret; they are removed with
-   * the group like every agent.
+   * Pre-registered spare agents per RunnerGroup beyond `maxListeners` (default 0) for a group whose spec does
+   * not set `spec.spareAgents` (which wins): a session that just acquired a job opens its next session on a
+   * spare at once while its spent agent is replaced in the background. Each spare is one more registered
+   * runner at GitHub and one more Secret; they are removed with the group like every agent.
    */
   readonly spareAgents?: number;
 }
-
-/** Most spare agents a group may hold (each is a registered runner at GitHub). */
-export const MAX_SPARE_AGENTS = 100;
 
 /** The classic tier's {@link GroupListener}: also exposes its agent pool size and session loops for status and tests. */
 export interface ClassicGroupListener extends GroupListener {
@@ -223,7 +220,7 @@ class ClassicListener implements ClassicGroupListener {
   }
 
   #poolSize(): number {
-    return this.#maxListeners() + this.#spares;
+    return this.#maxListeners() + (this.#group.runnerGroup.spec.spareAgents ?? this.#spares);
   }
 
   #sessionsChanged(by: 1 | -1): void {
@@ -234,9 +231,9 @@ class ClassicListener implements ClassicGroupListener {
   }
 
   update(next: ListenerGroup): void {
-    const resized = (next.runnerGroup.spec.maxListeners ?? 1) !== (this.#group.runnerGroup.spec.maxListeners ?? 1);
+    const size = this.#poolSize();
     this.#group = next;
-    if (resized) void this.#pool.ensure(this.#poolSize()).catch((err: unknown) => this.#context.logger.warn({ ...this.#fields(), err }, 'resizing the agent pool failed'));
+    if (this.#poolSize() !== size) void this.#pool.ensure(this.#poolSize()).catch((err: unknown) => this.#context.logger.warn({ ...this.#fields(), err }, 'resizing the agent pool failed'));
     this.#admission.jobEnded(); // the ceiling or template may have changed: sessions waiting for room look again
   }
 

@@ -9,11 +9,15 @@ import { parseFlags, type FlagSpec } from '../../cli/flags.js';
 import { parseBindAddress, type BindAddress } from '../../http/bind-address.js';
 import type { LoggerOptions } from '../../logging/logger.js';
 import { loggerOptionsFromZap } from '../../logging/zap-flags.js';
+import { DEFAULT_REGISTRATION_CONCURRENCY } from '../classic/agent-pool.js';
 
 /** Where the GMC mounts the tenant's GitHub App Secret. */
 export const DEFAULT_GITHUB_APP_DIR = '/etc/actions-gateway/github-app';
 /** Where the GMC mounts the egress proxy's certificate. */
 export const DEFAULT_PROXY_CA_FILE = '/etc/actions-gateway/proxy-ca/tls.crt';
+
+/** The most `--registration-concurrency` allows (GitHub's secondary rate limits bite long before). */
+export const MAX_REGISTRATION_CONCURRENCY = 256;
 
 /** Every agc flag, its default and help. */
 export const agcFlagSpecs = {
@@ -22,6 +26,11 @@ export const agcFlagSpecs = {
   kubeconfig: { type: 'string', help: 'Path to a kubeconfig; in-cluster or $KUBECONFIG when absent.' },
   'github-app-dir': { type: 'string', default: DEFAULT_GITHUB_APP_DIR, help: 'Directory holding the GitHub App files appId, installationId and privateKey.' },
   'proxy-ca-file': { type: 'string', default: DEFAULT_PROXY_CA_FILE, help: 'CA certificate trusted for the TLS hop to the egress proxy (ignored when the file is absent).' },
+  'registration-concurrency': {
+    type: 'string',
+    default: String(DEFAULT_REGISTRATION_CONCURRENCY),
+    help: `Classic tier: agent registrations (and removals) at GitHub in flight at once across all RunnerGroups, 1 to ${MAX_REGISTRATION_CONCURRENCY}. Every classic job spends one agent, so this bounds jobs per second.`,
+  },
   'zap-devel': { type: 'boolean', default: false, help: 'Development mode: human-readable console logs at debug level.' },
   'zap-encoder': { type: 'string', help: 'Log encoding: json or console.' },
   'zap-log-level': { type: 'string', help: 'Log level: debug, info, error, or an integer > 0 for more verbosity.' },
@@ -54,6 +63,8 @@ export interface AgcConfig {
   readonly workerImage: string | undefined;
   /** `GITHUB_RUNNER_GROUP_ID`: the GitHub runner group agents register in (default 1). */
   readonly runnerGroupId: number;
+  /** `--registration-concurrency`: the classic tier's agent registrations in flight at once. */
+  readonly registrationConcurrency: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -96,6 +107,11 @@ export function parseAgcConfig(argv: readonly string[], env: Env): AgcConfig | {
   });
   const metrics = parseBindAddress(v['metrics-bind-address'] ?? '', '--metrics-bind-address');
   const health = parseBindAddress(v['health-probe-bind-address'] ?? '', '--health-probe-bind-address');
+  const concurrencyRaw = (v['registration-concurrency'] ?? '').trim();
+  const registrationConcurrency = Number(concurrencyRaw);
+  if (!/^\d+$/.test(concurrencyRaw) || registrationConcurrency < 1 || registrationConcurrency > MAX_REGISTRATION_CONCURRENCY) {
+    throw new Error(`--registration-concurrency: "${concurrencyRaw}" is not a whole number from 1 to ${MAX_REGISTRATION_CONCURRENCY}`);
+  }
   const githubAppDir = v['github-app-dir'] ?? '';
   if (githubAppDir.trim() === '') throw new Error('--github-app-dir: must not be empty');
 
@@ -135,5 +151,6 @@ export function parseAgcConfig(argv: readonly string[], env: Env): AgcConfig | {
     runnerVersion,
     workerImage: optional(env, 'WORKER_IMAGE'),
     runnerGroupId: Number(groupIdRaw),
+    registrationConcurrency,
   };
 }

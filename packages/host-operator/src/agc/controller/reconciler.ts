@@ -90,6 +90,15 @@ interface GroupState {
 
 const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
 
+/**
+ * What a listener keeps of its RunnerGroup for the group's life (thousands of idle groups): no status (this
+ * reconciler writes it from the live object; no listener reads it) and no server-side apply bookkeeping.
+ */
+function listenerView(rg: RunnerGroupObject): RunnerGroupObject {
+  const { status: _status, ...view } = withoutManagedFields(rg);
+  return view;
+}
+
 /** Reconciles the RunnerGroups of one namespace. */
 export class RunnerGroupReconciler {
   readonly #groups = new Map<string, GroupState>();
@@ -292,8 +301,7 @@ export class RunnerGroupReconciler {
   /** Starts, updates or replaces the group's listener; returns why none runs, if so. */
   async #ensureListener(rg: RunnerGroupObject, group: ProvisionerGroup, state: GroupState, key: string, generation: number): Promise<ObservedGroup['notRunning']> {
     const protocol: AcquisitionProtocol = rg.spec.acquisitionProtocol ?? RUNNER_GROUP_DEFAULTS.acquisitionProtocol;
-    // The listener keeps this object for the group's life: without server-side apply's bookkeeping.
-    const view: ListenerGroup = { runnerGroup: withoutManagedFields(rg), provisioner: group };
+    const view: ListenerGroup = { runnerGroup: listenerView(rg), provisioner: group };
     if (state.listener && state.protocol !== protocol) {
       // Another tier takes over: the old one hands back its sessions and agents first.
       await state.listener.stop('deleted');

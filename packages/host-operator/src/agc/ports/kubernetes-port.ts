@@ -2,7 +2,7 @@
  * Core's `KubernetesPort` on `@kubernetes/client-node`: CoreV1Api for objects, the runtime's
  * `EventRecorder` (events.k8s.io/v1) for Events, and a pod informer behind `waitForPod`.
  */
-import { Labels, type KubernetesEvent, type KubernetesPort, type LimitRange, type Pod } from '@actions-gateway/core';
+import { Labels, type KubernetesEvent, type KubernetesPort, type LimitRange, type Pod, type ResourceQuota } from '@actions-gateway/core';
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1LimitRange, type V1Pod, type V1Secret } from '@kubernetes/client-node';
 import { hostname } from 'node:os';
 import { EventRecorder } from '../../runtime/events.js';
@@ -11,6 +11,7 @@ import type { RuntimeLogger } from '../../runtime/logger.js';
 import type { KubeObject } from '../../runtime/object.js';
 import { kubeRetry, orAbsent, type KubeRetryOptions } from './kube-call.js';
 import { PodWaiters, type PodSource } from './pod-waiters.js';
+import type { QuotaCache } from './quota-cache.js';
 
 /** The label every worker pod carries; the AGC's shared pod informer selects on it. */
 export const WORKER_POD_SELECTOR = 'app.kubernetes.io/managed-by=actions-gateway-controller';
@@ -29,6 +30,13 @@ export interface KubernetesPortOptions {
    * count their own claims the cache does not show yet (the classic tier's `GroupAdmission` does).
    */
   readonly podInformer?: PodSource;
+  /**
+   * The AGC's ResourceQuota and LimitRange informers on its namespace. Present, they answer
+   * `listResourceQuotas`/`listLimitRanges` for that namespace (a LIST per admission read is what thousands of
+   * idle sessions cannot afford), and every `createPod` is reported to them so a quota the cache shows
+   * without the AGC's latest pods is never used (see {@link QuotaCache}).
+   */
+  readonly quotaCache?: QuotaCache;
   /** Records Events; one on `kubeConfig` reporting as `actions-gateway-controller` when absent. */
   readonly events?: EventRecorder;
   readonly logger?: RuntimeLogger;
@@ -67,6 +75,7 @@ export function createKubernetesPort(options: KubernetesPortOptions): ClosableKu
       ...(options.logger && { logger: options.logger }),
     });
   let ownInformer: Informer<KubeObject> | undefined;
+  const quotaCache = options.quotaCache;
   // Every call retries what an API server fails for a moment: a job must not fail for one 500 or 429.
   const retrying = <T>(call: () => Promise<T>, onRetryConflict?: () => Promise<T | undefined>): Promise<T> => kubeRetry(call, options.retry, onRetryConflict);
   const readPod = (namespace: string, name: string): Promise<Pod | undefined> => retrying(() => orAbsent(() => api.readNamespacedPod({ namespace, name }))) as Promise<Pod | undefined>;
@@ -108,7 +117,9 @@ export function createKubernetesPort(options: KubernetesPortOptions): ClosableKu
     },
     async createPod(namespace, pod) {
       const name = pod.metadata?.name ?? '';
-      return (await retrying(() => api.createNamespacedPod({ namespace, body: pod as V1Pod }), () => orAbsent(() => api.readNamespacedPod({ namespace, name })))) as Pod;
+      const create = async (): Promise<Pod> =>
+        (await retrying(() => api.createNamespacedPod({ namespace, body: pod as V1Pod }), () => orAbsent(() => api.readNamespacedPod({ namespace, name })))) as Pod;
+      return quotaCache?.namespace === namespace ? quotaCache.ownCreate(create) : create();
     },
     async deletePod(namespace, name, opts = {}) {
       const grace = opts.gracePeriodSeconds;
@@ -133,11 +144,13 @@ export function createKubernetesPort(options: KubernetesPortOptions): ClosableKu
     async annotatePod(namespace, name, annotations) {
       await retrying(() => api.patchNamespacedPod({ namespace, name, body: { metadata: { annotations } } }, mergePatch));
     },
-    async listResourceQuotas(namespace) {
-      return (await retrying(() => api.listNamespacedResourceQuota({ namespace }))).items;
+    listResourceQuotas(namespace) {
+      const live = async (): Promise<ResourceQuota[]> => (await retrying(() => api.listNamespacedResourceQuota({ namespace }))).items;
+      return quotaCache?.namespace === namespace ? quotaCache.quotas(live) : live();
     },
-    async listLimitRanges(namespace) {
-      return (await retrying(() => api.listNamespacedLimitRange({ namespace }))).items.map(toCoreLimitRange);
+    listLimitRanges(namespace) {
+      const live = async (): Promise<LimitRange[]> => (await retrying(() => api.listNamespacedLimitRange({ namespace }))).items.map(toCoreLimitRange);
+      return quotaCache?.namespace === namespace ? quotaCache.limitRanges(live) : live();
     },
     waitForPod(namespace, name, until, signal) {
       if (namespace !== options.namespace) {

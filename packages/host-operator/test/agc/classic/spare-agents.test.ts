@@ -90,3 +90,16 @@ it('opens the first session on the first agent registered, while the rest of the
   expect(env.fake.control.requests().filter((r) => r.path === REGISTER)).toHaveLength(4);
   await waitFor(() => listener.agents() === 4, 'the whole pool', 15_000);
 });
+
+it('grows and shrinks the agent pool when spec.spareAgents changes', async () => {
+  const { listener, group } = await env.startListener({ spec: { maxListeners: 1 } });
+  await waitFor(() => listener.activeSessions() === 1 && listener.agents() === 1, 'one agent, no spare');
+  const withSpares = (spareAgents: number) => ({ ...group, runnerGroup: { ...group.runnerGroup, spec: { ...group.runnerGroup.spec, spareAgents } } });
+  listener.update(withSpares(2));
+  await waitFor(() => listener.agents() === 3 && listener.readyAgents() === 2, 'two spares registered');
+  expect(await agentSecrets()).toEqual(['agentpool-linux-0', 'agentpool-linux-1', 'agentpool-linux-2']);
+  listener.update(withSpares(0));
+  await waitFor(() => listener.agents() === 1, 'the spares removed');
+  expect(await agentSecrets()).toEqual(['agentpool-linux-0']);
+  expect(listener.activeSessions()).toBe(1);
+});

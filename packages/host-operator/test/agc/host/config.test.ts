@@ -27,6 +27,7 @@ describe('parseAgcConfig', () => {
     expect(c.securityProfile).toBe('baseline');
     expect(c.runnerVersion).toBe('2.335.1');
     expect(c.runnerGroupId).toBe(1);
+    expect(c.registrationConcurrency).toBe(8);
     expect(c.proxy).toEqual({ httpProxy: undefined, httpsProxy: undefined, noProxy: undefined });
   });
 
@@ -50,6 +51,8 @@ describe('parseAgcConfig', () => {
     expect(c.githubAppDir).toBe('/x');
     expect(c.proxyCaFile).toBe('/y/ca.crt');
     expect(c.kubeconfig).toBe('/k');
+    expect(parse(['--registration-concurrency', '32']).registrationConcurrency).toBe(32);
+    expect(parse(['--registration-concurrency=256']).registrationConcurrency).toBe(256);
     expect(c.github.apiBaseUrl).toBe('https://ghes.example.com/api/v3');
     expect(c.proxy.httpsProxy).toBe('https://actions-gateway-proxy.team-a.svc.cluster.local:8080');
     expect(c.proxy.noProxy).toContain('svc.cluster.local');
@@ -78,6 +81,11 @@ describe('parseAgcConfig', () => {
     [['--metrics-bind-address', 'eight'], env, /^--metrics-bind-address: /],
     [['--zap-encoder', 'xml'], env, /^--zap-encoder: /],
     [['--github-app-dir', ' '], env, /^--github-app-dir: /],
+    [['--registration-concurrency', '0'], env, /^--registration-concurrency: "0" is not a whole number from 1 to 256$/],
+    [['--registration-concurrency', '257'], env, /^--registration-concurrency: "257" is not/],
+    [['--registration-concurrency', '2.5'], env, /^--registration-concurrency: "2.5" is not/],
+    [['--registration-concurrency', 'many'], env, /^--registration-concurrency: "many" is not/],
+    [['--registration-concurrency='], env, /^--registration-concurrency: "" is not/],
     [['--worker-image', 'x'], env, /^agc: Unknown option '--worker-image'/],
   ] as const)('refuses %j with %j in one line naming it', (argv, e, message) => {
     let err: Error | undefined;

@@ -58,7 +58,7 @@ export interface EnvOptions {
   readonly holdMs?: number;
   /** Use the RunnerGroup already created under this name (a restarted AGC). */
   readonly reuse?: boolean;
-  /** The tier's pre-registered spare agents per group. */
+  /** The group's pre-registered spare agents (`spec.spareAgents`). */
   readonly spareAgents?: number;
 }
 
@@ -106,7 +106,7 @@ export async function startClassicEnv(options: { kubelet?: KubeletOptions | fals
     inFlight,
     async startListener(o = {}) {
       const name = o.groupName ?? 'linux';
-      const spec = { acquisitionProtocol: 'Classic', runnerLabels: LABELS, podTemplate: { spec: { containers: [{ name: 'runner' }] } }, ...o.spec };
+      const spec = { acquisitionProtocol: 'Classic', runnerLabels: LABELS, podTemplate: { spec: { containers: [{ name: 'runner' }] } }, ...(o.spareAgents !== undefined && { spareAgents: o.spareAgents }), ...o.spec };
       const object = o.reuse
         ? await objects.read({ apiVersion: API_VERSION, kind: RUNNER_GROUP_KIND.kind, metadata: { name, namespace: NAMESPACE } })
         : await objects.create({
@@ -130,7 +130,7 @@ export async function startClassicEnv(options: { kubelet?: KubeletOptions | fals
         logger,
         onChange: () => void (changes.count += 1),
       };
-      const listener = createClassicListenerTier({ kubeConfig: kube.kubeConfig, timings: { ...FAST_TIMINGS, ...o.timings }, ...(o.spareAgents !== undefined && { spareAgents: o.spareAgents }) })(context) as ClassicGroupListener;
+      const listener = createClassicListenerTier({ kubeConfig: kube.kubeConfig, timings: { ...FAST_TIMINGS, ...o.timings } })(context) as ClassicGroupListener;
       listeners.push(listener);
       return { listener, context, group, changes };
     },
