@@ -1,7 +1,8 @@
 /**
  * The classic acquisition tier (`acquisitionProtocol: Classic`): per RunnerGroup an agent pool of
  * single-use JIT runners, a multiplexer of broker sessions, and the listener loops that claim only the jobs
- * that fit and run each in a worker pod.
+ * that fit and run each in a worker pod. A listener first takes over the jobs an earlier AGC claimed for its
+ * group (`adopt-jobs.ts`).
  */
 import { GitHubRestClient, RunServiceClient, RunnerRegistrar, type Clock as BrokerClock, type Random } from '@actions-gateway/broker-client';
 import { MAX_SPARE_AGENTS, type Clock, type ConditionInput, type ProvisionerGroup, type WorkerPodJobRef } from '@actions-gateway/core';
