@@ -148,7 +148,8 @@ async function attemptJob(deps: JobWorkerDeps, jobId: string): Promise<Attempt> 
   const podName = workerPodName(group.name, planId);
   const existing = await kube.getPod(group.namespace, podName);
   if (existing) return followPod(deps, jobId, podName);
-  if (record.phase !== 'assigned' && runnerOwedTo(deps, jobId) === undefined) {
+  // A runner is owed only by a pod that never existed: one that ran and is gone already gave its runner.
+  if (record.phase !== 'assigned' && (record.podCreated === true || runnerOwedTo(deps, jobId) === undefined)) {
     // Its runner took it and the pod is gone (lost while the AGC was down): a disruption, or it concluded.
     if (record.phase === 'started') await rerunIfDisrupted(deps, jobId, classifyFinishedPod(undefined, {}));
     await kube.deleteSecret(group.namespace, jobSecretName(planId));
@@ -186,6 +187,8 @@ async function attemptJob(deps: JobWorkerDeps, jobId: string): Promise<Attempt> 
     // Another runner of the scale set took the job while its own pod waited for room: no pod is needed.
     if (await kube.getPod(group.namespace, podName)) return followPod(deps, jobId, podName);
     context.logger.info({ namespace: group.namespace, runner_group: group.name, job_id: jobId, runner: record.runnerName }, 'another runner took the job before its pod was created; not creating it');
+    // An aborted provision keeps the job Secret (for a successor after a shutdown); this job needs none.
+    await kube.deleteSecret(group.namespace, jobSecretName(planId));
     await dropRunner(deps, jobId, jit.runnerId);
     return 'done';
   }
