@@ -201,7 +201,7 @@ export { resolveProvisionerGroup, DEFAULT_WORKER_IMAGE } from './workerpod/resol
 export type { WorkerJob } from './workerpod/build-pod.js';
 export { buildWorkerPod, PAYLOAD_MOUNT_PATH, PROXY_CA_MOUNT_PATH, DEFAULT_WORKER_RESOURCES } from './workerpod/build-pod.js';
 export type { JobSecretContent } from './workerpod/job-secret.js';
-export { buildJobSecret } from './workerpod/job-secret.js';
+export { buildJobSecret, readJobSecret } from './workerpod/job-secret.js';
 export { applySecurityDefaults, DEFAULT_RUNNER_UID } from './workerpod/security.js';
 export { jobSecretName, workerPodName, planIdLabelValue } from './workerpod/names.js';
 export {

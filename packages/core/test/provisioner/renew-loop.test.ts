@@ -16,6 +16,16 @@ async function withWorkerPod(h: ReturnType<typeof harness>): Promise<void> {
   await h.kube.createPod('tenant', { metadata: { name: pod.name }, spec: { containers: [] } });
 }
 
+/** A running worker pod whose job GitHub no longer knows at the second renewal (60 s in); the clock stands there. */
+async function goneAtSecondRenewal(h: ReturnType<typeof harness>, loop: () => ReturnType<typeof startRenewLoop>): Promise<ReturnType<typeof startRenewLoop>> {
+  await withWorkerPod(h);
+  h.kube.schedule(pod.name);
+  h.broker.renewAnswers = [{ kind: 'renewed' }, { kind: 'gone', statusCode: 404 }];
+  const l = loop();
+  await h.clock.advance(60_000);
+  return l;
+}
+
 describe('the renew loop', () => {
   it('renews at once, then every 60 s, with the job-scoped token and the job\'s own id', async () => {
     const { h, loop } = setup();
@@ -80,11 +90,7 @@ describe('the renew loop', () => {
 
   it('a 404 before the kubelet marks the killed runner\'s pod waits for the mark, then leaves the pod unstamped', async () => {
     const { h, loop } = setup();
-    await withWorkerPod(h);
-    h.kube.schedule(pod.name);
-    h.broker.renewAnswers = [{ kind: 'renewed' }, { kind: 'gone', statusCode: 404 }];
-    const l = loop();
-    await h.clock.advance(60_000);
+    const l = await goneAtSecondRenewal(h, loop);
     expect(l.abandoned.aborted).toBe(true);
     await h.clock.advance(RENEW_GONE_GRACE_MS / 2);
     expect(h.kube.pod(pod.name)?.metadata?.annotations?.['actions-gateway/deletion-reason']).toBeUndefined();
@@ -97,11 +103,7 @@ describe('the renew loop', () => {
 
   it('stopping the loop cuts the grace short', async () => {
     const { h, loop } = setup();
-    await withWorkerPod(h);
-    h.kube.schedule(pod.name);
-    h.broker.renewAnswers = [{ kind: 'renewed' }, { kind: 'gone', statusCode: 404 }];
-    const l = loop();
-    await h.clock.advance(60_000);
+    const l = await goneAtSecondRenewal(h, loop);
     expect(await l.stop()).toMatchObject({ kind: 'abandoned', cause: 'gone' });
     expect(h.clock.now().getTime() - new Date('2026-03-01T12:00:00Z').getTime()).toBe(60_000);
   });

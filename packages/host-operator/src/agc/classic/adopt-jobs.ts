@@ -7,7 +7,7 @@
  * from an earlier AGC re-runs a disruption from the pod alone, and only the Secret is removed here.
  */
 import { BrokerClientError, readAcquiredJob, type RunServiceClient } from '@actions-gateway/broker-client';
-import { Labels, workerPodName, type JobLease, type Pod, type Secret } from '@actions-gateway/core';
+import { Labels, readJobSecret, workerPodName, type JobLease, type JobSecretContent, type Pod, type Secret } from '@actions-gateway/core';
 import { createLeaseBrokerPort } from '../ports/job-broker-port.js';
 import type { AgentSecretStore } from './agent-secret-store.js';
 import { agentSecretLabels } from './agent-secret.js';
@@ -25,27 +25,16 @@ export interface AdoptionDeps extends RunJobDeps {
 }
 
 /** A job Secret read back: what the worker was given. */
-interface StagedJob {
+interface StagedJob extends JobSecretContent {
   readonly secretName: string;
-  readonly planId: string;
-  readonly payload: string;
-  readonly jitConfig: string | undefined;
   readonly stagedAt: Date | undefined;
 }
 
-const decoded = (secret: Secret, key: string): string | undefined => {
-  const value = secret.data?.[key];
-  return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
-};
-
 function readStagedJob(secret: Secret): StagedJob | string {
-  const secretName = secret.metadata?.name ?? '';
-  const planId = decoded(secret, 'plan-id');
-  const payload = decoded(secret, 'payload');
-  if (!planId) return `job Secret ${secretName} has no plan-id`;
-  if (!payload) return `job Secret ${secretName} has no payload`;
+  const content = readJobSecret(secret);
+  if ('problem' in content) return content.problem;
   const created = secret.metadata?.creationTimestamp;
-  return { secretName, planId, payload, jitConfig: decoded(secret, 'jitconfig'), stagedAt: created === undefined ? undefined : new Date(created) };
+  return { ...content, secretName: secret.metadata?.name ?? '', stagedAt: created === undefined ? undefined : new Date(created) };
 }
 
 const podEnded = (pod: Pod): boolean => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed' || pod.metadata?.deletionTimestamp !== undefined;
